@@ -1,0 +1,162 @@
+"""The eventextract Prefect flow: discover -> process batches -> validate -> publish.
+
+Each task is a thin call into ``eventextract.pipeline``. Only the I/O tasks (discovering inputs,
+publishing the release) retry; processing is deterministic, and a bad document is recorded in the
+documents table rather than failing its task. Runs use Prefect's ephemeral local API unless
+``PREFECT_API_URL`` points at a server.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from eventextract import pipeline
+from eventextract.config import Settings
+from eventextract.ingest import InputFile
+
+
+@task(name="discover-inputs", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def discover_inputs(inputs: list[str], batch_files: int) -> list[list[InputFile]]:
+    return pipeline.plan_batches(inputs, batch_files)
+
+
+@task(name="process-batch", cache_policy=NO_CACHE)
+def process_batch(files: list[InputFile], settings: Settings, run_id: str,
+                  extracted_at: dt.datetime) -> pipeline.BatchOutput:
+    return pipeline.process_files(files, settings, run_id, extracted_at)
+
+
+@task(name="validate-rows", cache_policy=NO_CACHE)
+def validate_rows(outputs: list[pipeline.BatchOutput], run_id: str) -> pipeline.Validated:
+    return pipeline.validate_batches(outputs, run_id)
+
+
+@task(name="publish-release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def publish_release(validated: pipeline.Validated, out: str, run_id: str, settings: Settings,
+                    versions: dict[str, str], release: str | None, force: bool,
+                    created: dt.datetime) -> str:
+    info = pipeline.finalize(validated, out, run_id=run_id, settings=settings, versions=versions,
+                             version=release, force=force, created=created)
+    return str(info.path)
+
+
+@task(name="component-versions", cache_policy=NO_CACHE)
+def component_versions(settings: Settings) -> dict[str, str]:
+    return pipeline.get_components(settings).versions
+
+
+def _report(validated: pipeline.Validated, path: str, timings: dict[str, float], n_words: int) -> str:
+    docs = validated.documents
+    by_status: dict[str, int] = {}
+    for d in docs:
+        by_status[d["status"]] = by_status.get(d["status"], 0) + 1
+    by_type: dict[str, int] = {}
+    for e in validated.events:
+        by_type[e["event_type"]] = by_type.get(e["event_type"], 0) + 1
+    lines = ["# eventextract run", "", f"Release: `{path}`", "",
+             "| count | value |", "|---|---|",
+             f"| documents | {len(docs)} ({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items()))}) |",
+             f"| events published | {len(validated.events)} |",
+             f"| rows quarantined | {len(validated.quarantine)} |",
+             f"| words processed | {n_words} |", "",
+             "| stage | seconds |", "|---|---|"]
+    lines += [f"| {k} | {v:.2f} |" for k, v in timings.items()]
+    lines += ["", "| event type | events |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in sorted(by_type.items())]
+    return "\n".join(lines)
+
+
+@flow(name="eventextract", log_prints=True)
+def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
+                      config: str | None = None, force: bool = False, batch_files: int = 64,
+                      progress: bool = False) -> str:
+    """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/."""
+    logger = get_run_logger()
+    settings = Settings.from_file(config)
+    now = dt.datetime.now(dt.timezone.utc)
+    run_id = pipeline.new_run_id(now)
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    batches = discover_inputs(list(inputs or []), batch_files)
+    timings["discover"] = time.perf_counter() - t0
+    n_files = sum(len(b) for b in batches)
+    logger.info("run %s: %d files in %d batches", run_id, n_files, len(batches))
+
+    t0 = time.perf_counter()
+    futures = [process_batch.submit(b, settings, run_id, now) for b in batches]
+    outputs: list[pipeline.BatchOutput] = []
+    bar = _progress(n_files) if progress else None
+    for fut in as_completed(futures):
+        out_batch = fut.result()
+        outputs.append(out_batch)
+        if bar is not None:
+            bar.advance(len(out_batch.documents))
+    if bar is not None:
+        bar.close()
+    timings["process"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    validated = validate_rows(outputs, run_id)
+    timings["validate rows"] = time.perf_counter() - t0
+    versions = component_versions(settings)
+
+    t0 = time.perf_counter()
+    path = publish_release(validated, out, run_id, settings, versions, release, force, now)
+    timings["expectations + publish"] = time.perf_counter() - t0
+
+    create_markdown_artifact(key="eventextract-run",
+                             markdown=_report(validated, path, timings, sum(o.n_words for o in outputs)),
+                             description=f"eventextract {run_id}")
+    logger.info("published %d events (%d quarantined) to %s", len(validated.events), len(validated.quarantine), path)
+    return path
+
+
+class _progress:
+    """A small progress bar on stderr (documents done / files planned)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._p = Progress(TextColumn("processing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                           console=Console(stderr=True), transient=False)
+        self._p.start()
+        self._task = self._p.add_task("docs", total=total)
+
+    def advance(self, n: int) -> None:
+        self._p.advance(self._task, n)
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+def task_runner(runner: str = "local", workers: int = 1, dask_address: str | None = None) -> Any:
+    """The Prefect task runner for ``--runner``: threads, or prefect-dask's DaskTaskRunner."""
+    if runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    return ThreadPoolTaskRunner(max_workers=workers)
+
+
+def run_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
+             config: str | None = None, runner: str = "local", workers: int = 1,
+             dask_address: str | None = None, batch_files: int = 64, force: bool = False,
+             progress: bool = False) -> str:
+    """Run the flow with the chosen task runner; returns the release folder."""
+    inputs = [str(Path(p).resolve()) for p in inputs or []]
+    configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
+    return configured(inputs=inputs, out=out, release=release, config=config, force=force,
+                      batch_files=batch_files, progress=progress)

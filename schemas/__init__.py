@@ -1,0 +1,1 @@
+"""Record layout files (layout.yaml), installed as eventextract.schemas."""

