@@ -140,3 +140,16 @@ def test_parse_date_never_invents() -> None:
     assert ingest.parse_date(None) is None and ingest.parse_date("") is None
     assert ingest.parse_date("sometime last spring") is None
     assert ingest.parse_date("Tue, 04 Jun 2019 10:00:00 +0000") == dt.date(2019, 6, 4)
+
+
+def test_fixture_corpus_statuses() -> None:
+    root = Path(__file__).parent / "fixtures" / "corpus"
+    docs = {d.doc_id: d for d in ingest.documents([root])}
+    expect = {"bad_front_matter.md": ("failed", "E107"), "binary.txt": ("failed", "E103"),
+              "empty.txt": ("empty", "E104"), "wire.jsonl#wire-002": ("failed", "E106")}
+    for doc_id, d in docs.items():
+        status, code = expect.get(doc_id, ("ok", None))
+        assert d.status == status, doc_id
+        assert (d.error or "").startswith(code or ""), doc_id
+    assert "nested/inner.txt" in docs and docs["latin1.txt"].encoding == "cp1252"
+    assert "Frontières" in docs["latin1.txt"].text

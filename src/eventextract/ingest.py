@@ -85,7 +85,15 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = list(from_bytes(data))
+    best = matches[0] if matches else None
+    # Western European text is far more often Windows-1252 than the Central/Baltic code pages
+    # that score the same on short texts: prefer cp1252 when it fits about as well.
+    for m in matches:
+        if m.encoding == "cp1252" and best is not None and m.chaos <= best.chaos + 0.01 \
+                and m.coherence >= best.coherence - 0.05:
+            best = m
+            break
     if best is None or best.encoding is None:
         raise IngestError("E103", "bytes are not UTF-8 and no text encoding could be detected")
     text = str(best)

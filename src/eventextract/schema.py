@@ -109,7 +109,7 @@ def arrow_schema(name: str) -> pa.Schema:
 
 
 def json_schema(name: str) -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of one row, as it is serialised with ``jsonable_row``."""
+    """JSON Schema (draft 2020-12) of one row, as ``validate.jsonable_row`` serialises it."""
     spec = table(name)
     props: dict[str, Any] = {}
     for f in spec.fields:

@@ -1,0 +1,668 @@
+"""The PUBLISH stage: writes a versioned, self-describing, verifiable release folder.
+
+Layout of ``<out>/releases/<VERSION>/`` (VERSION is ``YYYY.MM.DD``, ``.1``, ``.2``... appended
+when the day's version is taken):
+
+=====================  ====================================================================
+``events.parquet``     the events table (Arrow schema of the layout, field descriptions in the
+                       field metadata, zstd compression)
+``events.csv``         the same rows, the layout's CSV columns, ISO dates, empty for null
+``documents.parquet``  one row per input document
+``documents.csv``
+``quarantine.parquet`` rows that failed validation, with their ``reasons`` (present when empty)
+``quarantine.csv``     the same, ``reasons`` joined with `` | ``
+``datapackage.json``   Frictionless Data Package (see below)
+``README.md``          dataset card
+``validation/``        ``<table>.json`` (Great Expectations results) and ``summary.md``
+``SHA256SUMS``         ``<sha256>  <file>`` for every other file (``sha256sum -c SHA256SUMS``)
+=====================  ====================================================================
+
+Data Package design: every resource points at exactly one file. The Parquet files are the
+resources named after their table (``events``, ``documents``, ``quarantine``); each CSV export is
+its own resource named ``<table>-csv`` whose Table Schema lists the CSV columns only. Every
+resource carries ``bytes`` and ``hash`` (``sha256:<hex>``).
+
+The release is written into a temporary folder next to its final place and renamed into place,
+so a reader never sees half a release; an existing release is only replaced with ``force``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import __version__, schema
+from .errors import ReleaseError
+
+if TYPE_CHECKING:
+    from .validate import ExpectationReport
+
+PACKAGE_NAME = "eventextract-events"
+DATA_LICENSE = {
+    "name": "ODC-By-1.0",
+    "title": "Open Data Commons Attribution License v1.0",
+    "path": "https://opendatacommons.org/licenses/by/1-0/",
+}
+PARQUET_COMPRESSION = "zstd"
+CSV_LIST_SEPARATOR = " | "
+#: Tables that get a CSV export besides Parquet.
+CSV_TABLES = ("events", "documents", "quarantine")
+_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+_SUMS_LINE_RE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+def to_table(rows: Iterable[Any], table: str) -> pa.Table:
+    """Build the Arrow table of ``table`` from rows (dicts, or records with ``as_dict``).
+
+    Strict: each row must have exactly the layout's fields, required fields must not be null and
+    values must have the layout's types (``ValueError`` otherwise). Columns come in layout order.
+    """
+    spec = schema.table(table)
+    names = spec.names
+    wanted = set(names)
+    required = [f.name for f in spec.fields if f.required]
+    clean: list[dict[str, Any]] = []
+    for i, raw in enumerate(rows):
+        row = raw.as_dict() if hasattr(raw, "as_dict") else raw
+        if not isinstance(row, Mapping):
+            raise ValueError(f"{table} row {i} is not a mapping")
+        keys = set(row)
+        if keys != wanted:
+            missing, extra = sorted(wanted - keys), sorted(keys - wanted)
+            raise ValueError(f"{table} row {i}: fields differ from the layout (missing {missing}, unknown {extra})")
+        nulls = [n for n in required if row[n] is None]
+        if nulls:
+            raise ValueError(f"{table} row {i}: required field(s) {nulls} are null")
+        clean.append({n: row[n] for n in names})
+    try:
+        return pa.Table.from_pylist(clean, schema=schema.arrow_schema(table))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ValueError(f"{table} rows do not fit the layout's Arrow schema: {exc}") from exc
+
+
+def _conform(tbl: pa.Table, table: str) -> pa.Table:
+    """The table with exactly the layout's schema (same columns, cast; metadata of the layout)."""
+    expected = schema.arrow_schema(table)
+    if tbl.schema.equals(expected, check_metadata=True):
+        return tbl
+    if sorted(tbl.column_names) != sorted(expected.names):
+        raise ValueError(f"{table} table columns {tbl.column_names} differ from the layout {expected.names}")
+    tbl = tbl.select(expected.names)
+    for f in expected:
+        if not f.nullable and tbl.column(f.name).null_count:
+            raise ValueError(f"{table}.{f.name} is required but has nulls")
+    try:
+        return tbl.cast(expected)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise ValueError(f"{table} table cannot be cast to the layout's schema: {exc}") from exc
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return CSV_LIST_SEPARATOR.join(_csv_cell(v) for v in value)
+    return str(value)
+
+
+def write_csv(tbl: pa.Table, table: str, path: Path, *, include_lists: bool = False) -> None:
+    """Write the CSV export: the table's ``csv_columns`` (plus its list columns joined with
+    `` | `` when ``include_lists``), header row, UTF-8, ISO dates, empty cell for null."""
+    columns = [f.name for f in schema.table(table).fields if f.csv or include_lists]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        for row in tbl.select(columns).to_pylist():
+            writer.writerow([_csv_cell(row[c]) for c in columns])
+
+
+def _csv_table_schema(table: str, include_lists: bool) -> dict[str, Any]:
+    if not include_lists:
+        return schema.table_schema(table, csv=True)
+    out = schema.table_schema(table)
+    for f in out["fields"]:
+        if f["type"] == "array":  # written as text joined with " | "
+            f["type"] = "string"
+            f["description"] += f" (CSV: items joined with '{CSV_LIST_SEPARATOR}')"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Versions
+
+
+def default_version(releases_dir: Path, today: dt.date) -> str:
+    """``YYYY.MM.DD`` of ``today``, or the first free ``YYYY.MM.DD.N`` (N = 1, 2, ...) when a
+    release of that day exists in ``releases_dir``."""
+    base = today.strftime("%Y.%m.%d")
+    releases_dir = Path(releases_dir)
+    if not (releases_dir / base).exists():
+        return base
+    n = 1
+    while (releases_dir / f"{base}.{n}").exists():
+        n += 1
+    return f"{base}.{n}"
+
+
+# --------------------------------------------------------------------------------------------
+# Hashes
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _release_files(folder: Path) -> list[str]:
+    """All files of a release folder (POSIX relative paths, sorted), SHA256SUMS excluded."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != "SHA256SUMS")
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+@dataclass
+class ReleaseInfo:
+    """A written release: where it is, its version, row counts per table, its files (relative
+    paths) and their sha256."""
+
+    path: Path
+    version: str
+    counts: dict[str, int]
+    files: list[str] = field(default_factory=list)
+    sha256: dict[str, str] = field(default_factory=dict)
+    replaced: bool = False  # an existing release of that version was replaced (force)
+
+
+def _utc(created: dt.datetime | None) -> dt.datetime:
+    created = created or dt.datetime.now(dt.timezone.utc)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.timezone.utc)
+    return created.astimezone(dt.timezone.utc)
+
+
+def _iso(ts: dt.datetime) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _resource(folder: Path, name: str, file: str, table: str, fmt: str, description: str,
+              table_schema: dict[str, Any]) -> dict[str, Any]:
+    path = folder / file
+    res: dict[str, Any] = {
+        "name": name,
+        "type": "table",
+        "path": file,
+        "format": fmt,
+        "mediatype": "text/csv" if fmt == "csv" else "application/vnd.apache.parquet",
+        "bytes": path.stat().st_size,
+        "hash": "sha256:" + sha256_file(path),
+        "description": description,
+        "schema": table_schema,
+    }
+    if fmt == "csv":
+        res["encoding"] = "utf-8"
+        res["dialect"] = {"delimiter": ",", "header": True, "quoteChar": '"', "lineTerminator": "\n"}
+        res["profile"] = "tabular-data-resource"
+    else:
+        res["compression"] = PARQUET_COMPRESSION
+    res["eventextract_table"] = table
+    return res
+
+
+def _counter_table(title: str, counts: Counter, total: int) -> list[str]:
+    lines = [f"| {title} | rows |", "|---|---:|"]
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        lines.append(f"| {key} | {n} |")
+    if not counts:
+        lines.append(f"| (none) | {total} |")
+    return lines
+
+
+#: Sources listed in the README (all of them are in datapackage.json).
+MAX_README_SOURCES = 50
+
+
+def _sources_table(sources: list[dict]) -> list[str]:
+    if not sources:
+        return ["(none recorded)"]
+    lines = ["| title | path | sha256 |", "|---|---|---|"]
+    for src in sources[:MAX_README_SOURCES]:
+        cells = [str(src.get(k) or "").replace("|", "/").replace("\n", " ") for k in ("title", "path", "sha256")]
+        cells[2] = f"`{cells[2][:16]}…`" if cells[2] else ""
+        lines.append(f"| {cells[0]} | `{cells[1]}` | {cells[2]} |")
+    if len(sources) > MAX_README_SOURCES:
+        lines.append(f"| … {len(sources) - MAX_README_SOURCES} more in `datapackage.json` | | |")
+    return lines
+
+
+def _distinct(rows: list[dict[str, Any]], key: str) -> str:
+    values = sorted({str(r[key]) for r in rows if r.get(key) is not None})
+    return ", ".join(f"`{v}`" for v in values) if values else "(none)"
+
+
+def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
+                quarantine: pa.Table, sources: list[dict], validation: Mapping[str, Any]) -> str:
+    """The dataset card (README.md) of a release."""
+    ev = events.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
+                                    "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
+    docs = documents.select(["status"]).to_pylist()
+    by_type = Counter(r["event_type"] for r in ev)
+    by_year = Counter(str(r["date_start"].year) if r["date_start"] else "undated" for r in ev)
+    by_polarity = Counter(r["polarity"] for r in ev)
+    by_status = Counter(r["status"] for r in docs)
+    asserted = by_polarity.get("asserted", 0)
+    val_lines = []
+    for name, report in validation.items():
+        ok = getattr(report, "success", None)
+        val_lines.append(f"- `{name}`: {'passed' if ok else 'FAILED'} (see `validation/{name}.json`)")
+    lines = [
+        f"# {PACKAGE_NAME} {version}",
+        "",
+        "An event dataset extracted automatically from text by "
+        f"eventextract {__version__}: one row per event mention (who did what to "
+        "whom, when and where), typed with the PLOVER 0.8 ontology, with the sentence each event was "
+        "read from and full provenance.",
+        "",
+        f"- Version: `{version}`; created {_iso(created)}; run id `{run_id}`.",
+        f"- Events: {events.num_rows} ({asserted} asserted); documents: {documents.num_rows} "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items())) or 'none'}); "
+        f"quarantined rows: {quarantine.num_rows}.",
+        f"- Record layout version {schema.layout_version()}; every field is described in `datapackage.json` "
+        "and in the Parquet field metadata.",
+        "- License of the data: Open Data Commons Attribution License (ODC-By-1.0). The source texts remain "
+        "under their own terms; the release quotes only the sentences events were read from.",
+        "",
+        "## Files",
+        "",
+        "| file | content |",
+        "|---|---|",
+        "| `events.parquet`, `events.csv` | the events (CSV: same rows, ISO dates, empty cell for null) |",
+        "| `documents.parquet`, `documents.csv` | one row per input document, whatever became of it |",
+        "| `quarantine.parquet`, `quarantine.csv` | rows that failed validation, with every reason |",
+        "| `datapackage.json` | Frictionless Data Package: schemas, sources, sizes and sha256 of every table file |",
+        "| `validation/` | Great Expectations results per table (`<table>.json`) and `summary.md` |",
+        "| `SHA256SUMS` | checksums of all files: run `sha256sum -c SHA256SUMS` inside this folder |",
+        "",
+        "## Contents",
+        "",
+        "### Events by type",
+        "",
+        *_counter_table("event_type", by_type, events.num_rows),
+        "",
+        "### Events by year (of `date_start`)",
+        "",
+        *_counter_table("year", by_year, events.num_rows),
+        "",
+        "### Events by polarity",
+        "",
+        *_counter_table("polarity", by_polarity, events.num_rows),
+        "",
+        "Only `asserted` events are reported as having happened; `negated`, `hypothetical` and `future` "
+        "mentions are kept and flagged. Filter on `polarity == 'asserted'` for counts of events.",
+        "",
+        "## Provenance",
+        "",
+        "Every event row can be traced back to its source:",
+        "",
+        "- `source_path` and `source_sha256` identify the input file (its sha256 over the file's bytes); the "
+        "input documents are listed with their sha256 under `sources` in `datapackage.json`.",
+        "- `sentence_start`/`sentence_end`, `trigger_start`/`trigger_end` and the actor, recipient and place "
+        "offsets are character offsets (Python string indices) into the document text, and "
+        "`sentence_text` is the sentence exactly as in the text.",
+        "- `rule_id` names the trigger pattern that produced the event and `confidence` scores it.",
+        "- `run_id` ties every row to the pipeline run; `extracted_at` is when it was produced.",
+        f"- Versions: extractor {_distinct(ev, 'extractor_version')}; spaCy model {_distinct(ev, 'model_name')} "
+        f"{_distinct(ev, 'model_version')}; ontology {_distinct(ev, 'ontology_version')}; gazetteer "
+        f"{_distinct(ev, 'gazetteer_version')}.",
+        "- `event_id` is a sha256 of the source hash, trigger offsets, event type and actor/recipient "
+        "offsets: the same input gives the same id in every release.",
+        "",
+        f"### Sources ({len(sources)} document(s))",
+        "",
+        *_sources_table(sources),
+        "",
+        "## Validation",
+        "",
+        "Each row was checked against the JSON Schema of the layout and its cross-field rules before "
+        "publication; rows that failed are in `quarantine` with their reasons, never silently dropped. "
+        "The tables were then checked with Great Expectations:",
+        "",
+        *(val_lines or ["- (no expectation results recorded)"]),
+        "",
+        "## Loading",
+        "",
+        "pandas:",
+        "",
+        "```python",
+        "import pandas as pd",
+        'events = pd.read_parquet("events.parquet")',
+        'asserted = events[events["polarity"] == "asserted"]',
+        "```",
+        "",
+        "polars:",
+        "",
+        "```python",
+        "import polars as pl",
+        'events = pl.read_parquet("events.parquet")',
+        "```",
+        "",
+        "DuckDB:",
+        "",
+        "```sql",
+        "SELECT event_type, count(*) FROM 'events.parquet' WHERE polarity = 'asserted' GROUP BY event_type;",
+        "```",
+        "",
+        "R (arrow):",
+        "",
+        "```r",
+        "library(arrow)",
+        'events <- read_parquet("events.parquet")',
+        "```",
+        "",
+        "## Known limitations",
+        "",
+        "- Events are found by hand-written patterns over a small spaCy model: recall is partial, and "
+        "events spread over several sentences or expressed only implicitly are missed.",
+        "- Actors come from a dictionary plus simple heuristics; unknown actors keep their text with "
+        "`actor_resolution = unknown`, and resolved pronouns (`coreference`) can be wrong.",
+        "- Dates are resolved from the sentence, the narrative and the publication date; dates inferred "
+        "from context (`date_anchor` other than `explicit`) are less reliable, and `date_precision` tells "
+        "how coarse the interval is.",
+        "- Places are resolved against GeoNames by name, population and context; ambiguous names can be "
+        "placed wrongly, and `geo_precision = none` means no place was found.",
+        "- The same real-world event reported in several sentences or documents appears once per "
+        "mention: rows are mentions, not deduplicated events.",
+        "- In the CSV files an empty cell is null (an empty string cannot be told apart); use Parquet "
+        "for exact values.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _validation_summary(validation: Mapping[str, Any], version: str) -> str:
+    lines = [f"# Validation of {PACKAGE_NAME} {version}", ""]
+    if not validation:
+        lines += ["No Great Expectations results were recorded for this release.", ""]
+    for _, report in sorted(validation.items()):
+        lines.append(report.summary_markdown())
+    return "\n".join(lines)
+
+
+def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
+                  version: str | None = None, force: bool = False, run_id: str, sources: list[dict],
+                  validation: Mapping[str, "ExpectationReport"], settings_info: dict,
+                  created: dt.datetime | None = None) -> ReleaseInfo:
+    """Write ``out_dir/releases/<version>/`` (version from ``default_version`` when None).
+
+    The files are written into a temporary folder inside ``out_dir/releases`` and renamed into
+    place. An existing release is never overwritten unless ``force`` (``ReleaseError('E501')``).
+    ``sources`` are the input documents (title/path/sha256 dicts), ``validation`` the
+    ``ExpectationReport`` per table, ``settings_info`` the run's settings (recorded in the data
+    package under ``eventextract``).
+    """
+    created_utc = _utc(created)
+    releases = Path(out_dir) / "releases"
+    releases.mkdir(parents=True, exist_ok=True)
+    version = version or default_version(releases, created_utc.date())
+    if not _VERSION_RE.match(version) or version in (".", ".."):
+        raise ReleaseError("E502", f"version {version!r} is not a valid release folder name")
+    target = releases / version
+    if target.exists() and not force:
+        raise ReleaseError("E501", f"release {target} already exists (use --force to replace it)")
+    tables = {"events": _conform(events, "events"), "documents": _conform(documents, "documents"),
+              "quarantine": _conform(quarantine, "quarantine")}
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=releases))
+    try:
+        _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
+                     sources=sources, validation=validation, settings_info=settings_info)
+        replaced = _move_into_place(tmp, target, force=force)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    files = _release_files(target) + ["SHA256SUMS"]
+    sums = parse_sha256sums((target / "SHA256SUMS").read_text(encoding="utf-8"))
+    return ReleaseInfo(path=target, version=version, counts={k: t.num_rows for k, t in tables.items()},
+                       files=files, sha256=sums, replaced=replaced)
+
+
+def _move_into_place(tmp: Path, target: Path, *, force: bool) -> bool:
+    """Rename the finished temporary folder to ``target``; with ``force`` an existing release is
+    first renamed aside and removed after the swap."""
+    old: Path | None = None
+    if target.exists():
+        if not force:
+            raise ReleaseError("E501", f"release {target} already exists (use --force to replace it)")
+        old = Path(tempfile.mkdtemp(prefix=f".old-{target.name}-", dir=target.parent))
+        os.replace(target, old / "release")
+    try:
+        os.rename(tmp, target)
+    except OSError as exc:
+        if old is not None:  # put the previous release back
+            os.replace(old / "release", target)
+            shutil.rmtree(old, ignore_errors=True)
+        raise ReleaseError("E501", f"release {target} could not be created: {exc}") from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return old is not None
+
+
+def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, created: dt.datetime, run_id: str,
+                 sources: list[dict], validation: Mapping[str, Any], settings_info: dict) -> None:
+    descriptions = {name: schema.table(name).description for name in tables}
+    resources: list[dict[str, Any]] = []
+    for name, tbl in tables.items():
+        # use_compliant_nested_type=False: the list child keeps Arrow's name "item" (still a standard
+        # 3-level Parquet list), so that the schema read back equals schema.arrow_schema exactly
+        pq.write_table(tbl, folder / f"{name}.parquet", compression=PARQUET_COMPRESSION,
+                       use_compliant_nested_type=False)
+        resources.append(_resource(folder, name, f"{name}.parquet", name, "parquet", descriptions[name],
+                                   schema.table_schema(name)))
+    for name in CSV_TABLES:
+        include_lists = name == "quarantine"
+        write_csv(tables[name], name, folder / f"{name}.csv", include_lists=include_lists)
+        resources.append(_resource(folder, f"{name}-csv", f"{name}.csv", name, "csv",
+                                   f"CSV export of the `{name}` resource. " + descriptions[name],
+                                   _csv_table_schema(name, include_lists)))
+
+    vdir = folder / "validation"
+    vdir.mkdir()
+    for name, report in sorted(validation.items()):
+        (vdir / f"{name}.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str)
+                                           + "\n", encoding="utf-8")
+    (vdir / "summary.md").write_text(_validation_summary(validation, version), encoding="utf-8")
+
+    (folder / "README.md").write_text(
+        readme_text(version=version, created=created, run_id=run_id, events=tables["events"],
+                    documents=tables["documents"], quarantine=tables["quarantine"], sources=sources,
+                    validation=validation), encoding="utf-8")
+
+    package = {
+        "profile": "data-package",
+        "name": PACKAGE_NAME,
+        "title": "eventextract event dataset",
+        "description": "Events (who did what to whom, when, where) extracted from text with PLOVER 0.8 event "
+                       "types, with provenance. The Parquet resources are named after their table; each CSV "
+                       "export is a separate resource named '<table>-csv'.",
+        "version": version,
+        "created": _iso(created),
+        "licenses": [dict(DATA_LICENSE)],
+        "sources": [_source(s) for s in sources],
+        "contributors": [{"title": "eventextract", "role": "author"}],
+        "resources": resources,
+        "eventextract": {
+            "run_id": run_id,
+            "extractor_version": __version__,
+            "layout_version": schema.layout_version(),
+            "counts": {name: tbl.num_rows for name, tbl in tables.items()},
+            "validation": {name: bool(getattr(r, "success", False)) for name, r in validation.items()},
+            "settings": _jsonable(settings_info),
+        },
+    }
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
+                                             encoding="utf-8")
+    lines = [f"{sha256_file(folder / rel)}  {rel}\n" for rel in _release_files(folder)]
+    (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+
+
+def _source(source: Mapping[str, Any]) -> dict[str, Any]:
+    """A Data Package source entry: title and path first, then sha256 and any other keys."""
+    out: dict[str, Any] = {"title": source.get("title") or source.get("path") or ""}
+    for key, value in source.items():
+        if key != "title":
+            out[key] = value
+    return _jsonable(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Verifying
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of ``verify_release``: ``ok`` when every checksum, size and required file matches."""
+
+    release_dir: Path
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # files whose sha256 was checked
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def parse_sha256sums(text: str) -> dict[str, str]:
+    """``{file: hex}`` from a SHA256SUMS text (``sha256sum`` format); raises ValueError on a bad line."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        m = _SUMS_LINE_RE.match(line)
+        if not m:
+            raise ValueError(f"SHA256SUMS line {n} is not '<sha256>  <file>'")
+        out[m.group(2)] = m.group(1)
+    return out
+
+
+def _safe_rel(rel: str) -> bool:
+    p = Path(rel)
+    return not p.is_absolute() and ".." not in p.parts and rel.strip() != ""
+
+
+#: Files every release holds (besides validation/*).
+REQUIRED_FILES = ("events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
+                  "quarantine.csv", "datapackage.json", "README.md", "SHA256SUMS", "validation/summary.md")
+
+
+def verify_release(release_dir: Path) -> VerifyReport:
+    """Check a release folder: required files present, every file listed in SHA256SUMS with the
+    right sha256, and every datapackage resource's ``bytes`` and ``hash`` matching its file.
+    Problems are reported (with E502/E503 codes), never raised."""
+    folder = Path(release_dir)
+    report = VerifyReport(release_dir=folder)
+    if not folder.is_dir():
+        report.problems.append(f"E502: {folder} is not a folder")
+        return report
+    for rel in REQUIRED_FILES:
+        if not (folder / rel).is_file():
+            report.problems.append(f"E502: {rel} is missing")
+
+    sums: dict[str, str] = {}
+    if (folder / "SHA256SUMS").is_file():
+        try:
+            sums = parse_sha256sums((folder / "SHA256SUMS").read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            report.problems.append(f"E502: SHA256SUMS is not valid: {exc}")
+    for rel, expected in sorted(sums.items()):
+        if not _safe_rel(rel):
+            report.problems.append(f"E502: SHA256SUMS lists a path outside the release: {rel}")
+            continue
+        path = folder / rel
+        if not path.is_file():
+            report.problems.append(f"E502: {rel} is listed in SHA256SUMS but missing")
+            continue
+        report.checked.append(rel)
+        if sha256_file(path) != expected:
+            report.problems.append(f"E503: checksum mismatch for {rel}")
+    if sums:
+        for rel in _release_files(folder):
+            if rel not in sums:
+                report.problems.append(f"E502: {rel} is not listed in SHA256SUMS")
+
+    package_path = folder / "datapackage.json"
+    if package_path.is_file():
+        try:
+            package = json.loads(package_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            report.problems.append(f"E502: datapackage.json is not valid JSON: {exc}")
+            return report
+        resources = package.get("resources") if isinstance(package, dict) else None
+        if not isinstance(resources, list):
+            report.problems.append("E502: datapackage.json has no resources list")
+            return report
+        names = {r.get("name") for r in resources if isinstance(r, dict)}
+        for name in schema.table_names():
+            if name not in names:
+                report.problems.append(f"E502: datapackage.json has no resource {name!r}")
+        for res in resources:
+            if not isinstance(res, dict):
+                report.problems.append("E502: datapackage.json has a resource that is not an object")
+                continue
+            _verify_resource(folder, res, report)
+    return report
+
+
+def _verify_resource(folder: Path, res: dict[str, Any], report: VerifyReport) -> None:
+    name, rel = res.get("name"), res.get("path")
+    if not isinstance(rel, str) or not _safe_rel(rel):
+        report.problems.append(f"E502: resource {name!r} has no valid path")
+        return
+    path = folder / rel
+    if not path.is_file():
+        report.problems.append(f"E502: resource {name!r}: {rel} is missing")
+        return
+    size = path.stat().st_size
+    if res.get("bytes") != size:
+        report.problems.append(f"E503: resource {name!r}: {rel} has {size} bytes, datapackage says {res.get('bytes')}")
+    digest = str(res.get("hash", ""))
+    if not digest.startswith("sha256:"):
+        report.problems.append(f"E502: resource {name!r} has no sha256 hash")
+    elif digest.removeprefix("sha256:") != sha256_file(path):
+        report.problems.append(f"E503: resource {name!r}: sha256 of {rel} differs from datapackage.json")

@@ -1,0 +1,56 @@
+"""The Prefect flow (real Prefect, temporary API via prefect_test_harness), local and Dask runners."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    d = tmp_path / "corpus"
+    d.mkdir()
+    (d / "a.txt").write_text("On 2 June 1999 NATO suspended its air strikes after Serbian forces began to withdraw "
+                             "from Kosovo.\n", encoding="utf-8")
+    (d / "b.md").write_text("---\ntitle: Talks\npublished: 2008-08-16\n---\nRussia and Georgia signed a ceasefire "
+                            "agreement on Saturday.\n", encoding="utf-8")
+    (d / "c.txt").write_bytes(b"")
+    return d
+
+
+def test_flow_local_runner(harness, corpus: Path, tmp_path: Path) -> None:
+    from prefect.client.orchestration import get_client
+
+    from eventextract_flows.flow import run_flow
+
+    path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", batch_files=2))
+    assert path == (tmp_path / "out" / "releases" / "1.0.0")
+    docs = pq.read_table(path / "documents.parquet").to_pylist()
+    assert sorted(d["doc_id"] for d in docs) == ["a.txt", "b.md", "c.txt"]
+    assert pq.read_table(path / "events.parquet").num_rows >= 2
+    with get_client(sync_client=True) as client:
+        keys = {a.key for a in client.read_artifacts()}
+    assert "eventextract-run" in keys
+    # an existing release is not overwritten without force
+    with pytest.raises(Exception, match="E501"):
+        run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0")
+    assert Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", force=True)) == path
+
+
+def test_flow_dask_runner(harness, corpus: Path, tmp_path: Path) -> None:
+    from eventextract_flows.flow import run_flow
+
+    path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="dask", runner="dask",
+                         workers=1, batch_files=2))
+    assert pq.read_table(path / "documents.parquet").num_rows == 3
