@@ -37,3 +37,11 @@ def settings(tmp_path_factory):
     from eventextract.config import Settings
 
     return Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"]))
+
+
+@pytest.fixture(scope="session")
+def gazetteer():
+    """The full gazetteer index (built once into $EVENTEXTRACT_CACHE, reused between sessions)."""
+    from eventextract.gazetteer import Gazetteer
+
+    return Gazetteer.open(Path(os.environ["EVENTEXTRACT_CACHE"]))

@@ -26,6 +26,7 @@ def _prefect_env(out: Path) -> None:
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 def _fail(exc: Exception) -> None:

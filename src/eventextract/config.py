@@ -45,6 +45,10 @@ class Settings:
     keep_non_asserted: bool = True
     #: minimum confidence of a published event
     min_confidence: float = 0.0
+    #: how far an event without a date of its own takes the narrative's date: "section" (any later
+    #: sentence of the same section) or "paragraph" (same paragraph, or a sentence opening with a
+    #: continuation cue such as "Then", "Later that month")
+    date_carry: str = "section"
 
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> "Settings":

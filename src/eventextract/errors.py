@@ -24,6 +24,7 @@ CATALOGUE: dict[str, str] = {
     "E301": "extraction failed on the document",
     "E302": "actor dictionary file is not valid",
     "E303": "gazetteer file is not valid",
+    "E304": "pattern or ontology data file is not valid",
     "E401": "record failed validation",
     "E501": "release already exists (use --force)",
     "E502": "release folder is not valid",

@@ -246,9 +246,11 @@ def _resource(folder: Path, name: str, file: str, table: str, fmt: str, descript
     return res
 
 
-def _counter_table(title: str, counts: Counter, total: int) -> list[str]:
+def _counter_table(title: str, counts: Counter, total: int, by_key: bool = False) -> list[str]:
+    """A Markdown count table, most frequent first (or in key order, e.g. for years)."""
     lines = [f"| {title} | rows |", "|---|---:|"]
-    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+    order = (lambda kv: str(kv[0])) if by_key else (lambda kv: (-kv[1], str(kv[0])))
+    for key, n in sorted(counts.items(), key=order):
         lines.append(f"| {key} | {n} |")
     if not counts:
         lines.append(f"| (none) | {total} |")
@@ -328,7 +330,7 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.T
         "",
         "### Events by year (of `date_start`)",
         "",
-        *_counter_table("year", by_year, events.num_rows),
+        *_counter_table("year", by_year, events.num_rows, by_key=True),
         "",
         "### Events by polarity",
         "",

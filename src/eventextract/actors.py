@@ -1,0 +1,313 @@
+"""Actor resolution: map an actor phrase of the text (a spaCy Span) to a dictionary actor.
+
+The dictionary is data (``data/actors/actors.yaml`` plus the user's ``Settings.actor_files``, format
+in ``docs/actors.md``): states with names, short forms, demonyms and capitals (a capital stands for
+its government), IGOs, NGOs, special entities, people with their country and sector, and the
+role/title words that set the sector of a phrase. Compound phrases ("Armenia and Azerbaijan",
+"the ministers of A, B and C") resolve to one ActorRef whose codes are ';'-joined in order of mention.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .config import Settings
+from .errors import DataFileError
+from .records import ActorRef, Span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span as SpacySpan, Token
+
+CODE_RE = re.compile(r"^([A-Z]{3})?$")
+PRONOUNS = frozenset({"they", "them", "it", "he", "she", "him", "her", "we", "us", "its", "their", "his"})
+
+
+@dataclass(frozen=True, slots=True)
+class ActorEntry:
+    """One dictionary actor: canonical name, country code (alpha-3, NKR, IGO, NGO or ''), sector, kind."""
+
+    name: str
+    code: str
+    sector: str
+    kind: str  # state | demonym | capital | entity | person
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    start: int  # char offsets into the doc text
+    end: int
+    entry: ActorEntry
+
+
+def _packaged_dictionary() -> str:
+    return resources.files("eventextract").joinpath("data/actors/actors.yaml").read_text(encoding="utf-8")
+
+
+def _plural(demonym: str) -> list[str]:
+    """Plural ethnonym forms of a demonym ("Azerbaijani" -> "Azerbaijanis", "Armenian" -> "Armenians")."""
+    if demonym.endswith(("an", "i")) or demonym.endswith(("k", "b", "ot", "d", "e")) and " " not in demonym:
+        return [demonym + "s"]
+    return []
+
+
+def _as_list(value: Any, where: str, what: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise DataFileError("E302", f"{where}: '{what}' must be a list of strings")
+    return [str(v) for v in value]
+
+
+class ActorDictionary:
+    """Phrase table of one or more dictionary files, with one compiled matcher per case mode."""
+
+    def __init__(self) -> None:
+        self.phrases: dict[str, ActorEntry] = {}  # exact-case phrases
+        self.lower_phrases: dict[str, ActorEntry] = {}  # lower-case (common-noun) phrases
+        self.sectors: dict[str, str] = {}  # role word (lower) -> sector
+        self.versions: list[str] = []
+        self._rx_exact: re.Pattern[str] | None = None
+        self._rx_lower: re.Pattern[str] | None = None
+
+    # ---- loading -------------------------------------------------------------------------
+    def add_text(self, text: str, where: str) -> None:
+        """Parse and add one dictionary file; anything malformed raises DataFileError E302."""
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise DataFileError("E302", f"actor dictionary {where} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise DataFileError("E302", f"actor dictionary {where} must be a mapping")
+        unknown = set(data) - {"version", "sectors", "states", "entities", "people", "actors"}
+        if unknown:
+            raise DataFileError("E302", f"actor dictionary {where}: unknown section(s) {sorted(unknown)}")
+        self.versions.append(str(data.get("version", "")))
+        sectors = data.get("sectors") or {}
+        if not isinstance(sectors, dict):
+            raise DataFileError("E302", f"actor dictionary {where}: 'sectors' must map a sector code to words")
+        for sector, words in sectors.items():
+            for w in _as_list(words, where, f"sectors.{sector}"):
+                self.sectors[w.lower()] = str(sector)
+        for section in ("states", "entities", "people", "actors"):
+            items = data.get(section) or []
+            if not isinstance(items, list):
+                raise DataFileError("E302", f"actor dictionary {where}: '{section}' must be a list")
+            for i, item in enumerate(items):
+                self._add_item(item, section, f"{where}: {section}[{i}]")
+        self._rx_exact = self._rx_lower = None
+
+    def _add_item(self, item: Any, section: str, where: str) -> None:
+        if not isinstance(item, dict):
+            raise DataFileError("E302", f"{where} must be a mapping")
+        code = str(item.get("code") or "")
+        if not CODE_RE.match(code):
+            raise DataFileError("E302", f"{where}: code {code!r} must be 3 capital letters (alpha-3, NKR, IGO, NGO) or empty")
+        names = _as_list(item.get("names"), where, "names")
+        name = str(item.get("name") or (names[0] if names else ""))
+        if not name:
+            raise DataFileError("E302", f"{where}: needs a 'name' or a non-empty 'names' list")
+        if name not in names:
+            names.insert(0, name)
+        default_sector = {"states": "", "entities": "", "people": "GOV", "actors": ""}[section]
+        sector = str(item.get("sector", default_sector) or "")
+        kind = {"states": "state", "entities": "entity", "people": "person", "actors": "entity"}[section]
+        main = ActorEntry(name, code, sector, kind)
+        for n in names:
+            self._add_phrase(n, main)
+        for d in _as_list(item.get("demonyms"), where, "demonyms"):
+            dem = ActorEntry(name, code, "", "demonym")
+            self._add_phrase(d, dem)
+            for p in _plural(d):
+                self._add_phrase(p, dem)
+        for c in _as_list(item.get("capitals"), where, "capitals"):
+            self._add_phrase(c, ActorEntry(name, code, "GOV", "capital"))
+
+    def _add_phrase(self, phrase: str, entry: ActorEntry) -> None:
+        phrase = phrase.strip()
+        if not phrase:
+            return
+        if phrase.lower().startswith("the "):
+            phrase_core = phrase[4:]
+            table = self.lower_phrases if phrase_core == phrase_core.lower() else self.phrases
+            table[phrase_core.lower() if table is self.lower_phrases else phrase_core] = entry
+            if table is self.phrases:
+                table.setdefault(phrase_core, entry)
+            return
+        if phrase == phrase.lower():
+            self.lower_phrases[phrase] = entry
+        else:
+            self.phrases[phrase] = entry
+
+    # ---- matching ------------------------------------------------------------------------
+    @staticmethod
+    def _compile(phrases: list[str], flags: int) -> re.Pattern[str]:
+        alts = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])", flags)
+
+    def find(self, text: str, offset: int = 0) -> list[_Match]:
+        """All non-overlapping dictionary phrases in ``text`` (longest first), in text order."""
+        if self._rx_exact is None or self._rx_lower is None:
+            self._rx_exact = self._compile(list(self.phrases), 0)
+            self._rx_lower = self._compile(list(self.lower_phrases), re.IGNORECASE)
+        found: list[_Match] = []
+        for m in self._rx_exact.finditer(text):
+            found.append(_Match(offset + m.start(), offset + m.end(), self.phrases[m.group(0)]))
+        for m in self._rx_lower.finditer(text):
+            found.append(_Match(offset + m.start(), offset + m.end(), self.lower_phrases[m.group(0).lower()]))
+        found.sort(key=lambda x: (x.start, -(x.end - x.start)))
+        out: list[_Match] = []
+        for m in found:
+            if out and m.start < out[-1].end:
+                if (m.end - m.start) > (out[-1].end - out[-1].start):
+                    out[-1] = m
+                continue
+            out.append(m)
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def _packaged() -> ActorDictionary:
+    d = ActorDictionary()
+    d.add_text(_packaged_dictionary(), "actors.yaml (packaged)")
+    return d
+
+
+def load_dictionary(files: list[Path] | tuple[Path, ...] = ()) -> ActorDictionary:
+    """The packaged dictionary extended by the user's files (later files win on equal phrases)."""
+    if not files:
+        return _packaged()
+    d = ActorDictionary()
+    d.add_text(_packaged_dictionary(), "actors.yaml (packaged)")
+    for f in files:
+        try:
+            text = Path(f).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFileError("E302", f"cannot read actor dictionary {f}: {exc}") from exc
+        d.add_text(text, str(f))
+    return d
+
+
+def _join(values: list[str]) -> str | None:
+    vals = [v for v in values if v]
+    return ";".join(vals) if vals else None
+
+
+class ActorResolver:
+    """Resolve actor phrases (spaCy spans) to ActorRef records with the dictionary."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.dictionary = load_dictionary(tuple(self.settings.actor_files))
+
+    # sector of a phrase from its role words: the head noun first, then any title word in the phrase
+    def sector_of(self, span: "SpacySpan") -> str | None:
+        """Sector set by the role/title words of ``span`` (head noun first), or None."""
+        sectors = self.dictionary.sectors
+        root = span.root
+        for cand in (f"{root.nbor(-1).lower_} {root.lower_}" if root.i > span.start else "", root.lower_, root.lemma_.lower()):
+            if cand and cand in sectors:
+                return sectors[cand]
+        for tok in span:
+            if tok.i + 1 < span.end and f"{tok.lower_} {tok.nbor(1).lower_}" in sectors:
+                return sectors[f"{tok.lower_} {tok.nbor(1).lower_}"]
+        for tok in span:
+            if tok.pos_ in ("NOUN", "PROPN") and (tok.lower_ in sectors or tok.lemma_.lower() in sectors):
+                return sectors.get(tok.lower_) or sectors[tok.lemma_.lower()]
+        return None
+
+    def _matches(self, span: "SpacySpan") -> list[_Match]:
+        return self.dictionary.find(span.text, span.start_char)
+
+    def _members(self, span: "SpacySpan") -> list["SpacySpan"]:
+        """The conjuncts of a compound phrase as sub-spans (one element for a simple phrase)."""
+        root = span.root
+        conj = [root] + [t for t in root.conjuncts if span.start <= t.i < span.end]
+        if len(conj) < 2:
+            return [span]
+        conj.sort(key=lambda t: t.i)
+        doc = span.doc
+        members = []
+        for c in conj:
+            drop: set[int] = set()
+            for child in c.children:
+                if child.dep_ in ("conj", "cc", "preconj") or (child.dep_ == "punct" and child.i > c.i and
+                                                                 any(x.dep_ == "conj" for x in c.children)):
+                    drop.update(t.i for t in child.subtree)
+            if c is root:
+                keep = [t.i for t in c.subtree if t.i not in drop and span.start <= t.i < span.end]
+            else:
+                keep = [t.i for t in c.subtree if t.i not in drop]
+            keep = [i for i in keep if doc[i].dep_ not in ("cc",) and doc[i].text not in (",", ";")]
+            if keep:
+                members.append(doc[min(keep): max(keep) + 1])
+        return members
+
+    def _resolve_simple(self, span: "SpacySpan") -> tuple[list[ActorEntry], str | None]:
+        """Entries (several when conjoined inside the phrase) and the sector of a non-compound phrase."""
+        matches = self._matches(span)
+        sector = self.sector_of(span)
+        if not matches:
+            return [], sector
+        doc = span.doc
+        first = matches[0]
+        entries = [first.entry]
+        # conjoined dictionary names inside the phrase ("the ministers of A, B and C")
+        tok = doc.char_span(first.start, first.end, alignment_mode="expand")
+        if tok is not None:
+            conj_idx = {t.i for t in tok.root.conjuncts}
+            for m in matches[1:]:
+                mt = doc.char_span(m.start, m.end, alignment_mode="expand")
+                if mt is not None and mt.root.i in conj_idx and m.entry.code not in [e.code for e in entries]:
+                    entries.append(m.entry)
+        if entries[0].sector in ("IGO", "NGO"):
+            sector = entries[0].sector  # an organisation keeps its sector whatever its head noun
+        elif sector is None:
+            sector = entries[0].sector if entries[0].kind != "demonym" else ""
+        return entries, sector
+
+    def resolve(self, span: "SpacySpan") -> ActorRef:
+        """Resolve ``span`` (offsets: doc.text) to an ActorRef (resolution dictionary | title | unknown)."""
+        ref_span = Span(span.start_char, span.end_char, span.text)
+        members = self._members(span)
+        codes: list[str] = []
+        names: list[str] = []
+        sectors: list[str] = []
+        found_any = False
+        titled = False
+        for m in members:
+            entries, sector = self._resolve_simple(m)
+            if entries:
+                found_any = True
+                for e in entries:
+                    if e.code not in codes or not e.code:
+                        codes.append(e.code)
+                        names.append(e.name)
+                        sectors.append(sector or "")
+            else:
+                titled = titled or sector is not None
+                sectors.append(sector or "")
+                names.append(m.text)
+        if not found_any:
+            sector = _join(sectors) if len(members) > 1 else (sectors[0] or None)
+            return ActorRef(span=ref_span, name=None, country=None, sector=sector or None,
+                            members=tuple(m.text for m in members) if len(members) > 1 else (),
+                            resolution="title" if titled else "unknown")
+        uniq_sectors = [s for s in sectors]
+        sector_str = uniq_sectors[0] if len(set(uniq_sectors)) == 1 else ";".join(uniq_sectors)
+        return ActorRef(span=ref_span, name="; ".join(names), country=_join(codes),
+                        sector=sector_str or None,
+                        members=tuple(m.text for m in members) if len(members) > 1 else tuple(names) if len(names) > 1 else (),
+                        resolution="dictionary")
+
+    def is_pronoun(self, span: "SpacySpan") -> bool:
+        """True for a bare pronoun ("they", "it") that needs coreference."""
+        return len(span) == 1 and (span[0].pos_ == "PRON" or span[0].lower_ in PRONOUNS)
+
+    def version(self) -> str:
+        return "+".join(v for v in self.dictionary.versions if v)

@@ -1,0 +1,580 @@
+"""Places stage: find toponyms in a parsed document, resolve them against the gazetteer, and pick
+the place of each event.
+
+Toponyms come from spaCy's GPE/LOC/FAC entities plus gazetteer matches for proper names the model
+misses or mislabels (the small English model often tags towns as PERSON or ORG). Gazetteer-only
+matches must be proper nouns, must not be stoplisted common words (``data/gazetteer/stoplist.txt``)
+or demonyms (``demonyms.txt``), and need evidence: a large population, a place-like syntactic role
+("in X", "took X"), a place noun ("the X district"), or the document's country focus.
+
+Resolution scores every gazetteer candidate of a name by population and feature-type priors, the
+document's country focus, explicit qualifiers ("Paris, Texas", "the X district of Azerbaijan") and
+closeness to the other places of the document. A country name always resolves to the country.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Settings
+from .gazetteer import DATA_DIR, GeoCandidate, Gazetteer, fold
+from .records import PlaceMention
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+NER_PLACE_LABELS = {"GPE": 1.0, "LOC": 0.9, "FAC": 0.6}
+#: entity labels whose tokens are never scanned for place names
+BLOCKING_LABELS = {"NORP", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL",
+                   "LANGUAGE", "LAW", "EVENT", "WORK_OF_ART", "PRODUCT"}
+#: prepositions whose object is a place-like argument ("in X", "near X", "took X")
+LOCATIVE_PREPS = {"in", "at", "near", "to", "from", "into", "toward", "towards", "around", "outside",
+                  "inside", "across", "through", "on", "over", "of", "within", "throughout", "between",
+                  "via", "along", "beyond", "behind", "by", "off", "onto", "upon", "against", "past"}
+#: parse dependencies followed from an event trigger to its place argument
+ARG_DEPS = {"dobj", "prep", "pobj", "conj", "appos", "compound", "nsubjpass", "npadvmod", "advmod",
+            "obl", "nmod", "attr", "oprd", "acl", "xcomp", "advcl", "pcomp", "dative", "relcl", "obj"}
+MIN_POP_BARE = 15_000  # a gazetteer-only match with no other evidence needs this population
+MIN_POP_EVIDENCE = 500
+PRECISION_RANK = {"populated_place": 0, "admin_region": 1, "none": 2, "country": 3}
+
+
+def _read_list(name: str) -> frozenset[str]:
+    path = DATA_DIR / name
+    out = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.add(fold(line.split("\t")[0]))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, object]:
+    """The data files of this stage, read once per process."""
+    nouns: dict[str, str] = {}
+    for line in (DATA_DIR / "place_nouns.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            noun, kind = line.split("\t")
+            nouns[noun.strip()] = kind.strip()
+    abbrev: dict[str, str] = {}
+    for line in (DATA_DIR / "us_state_abbrev.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            ab, code = line.split("\t")
+            abbrev[ab.strip()] = code.strip()
+    return {"stop": _read_list("stoplist.txt"), "demonyms": _read_list("demonyms.txt"),
+            "place_nouns": nouns, "state_abbrev": abbrev}
+
+
+@dataclass
+class _Mention:
+    """A toponym being resolved (internal)."""
+
+    start: int
+    end: int
+    tok_start: int
+    tok_end: int
+    text: str
+    source: str
+    sentence_index: int
+    candidates: list[GeoCandidate] = field(default_factory=list)
+    qualifier_country: str | None = None  # alpha-2
+    qualifier_admin1: str | None = None
+    best: GeoCandidate | None = None
+    score: float = 0.0
+    why: str = ""
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _km(a: GeoCandidate, b: GeoCandidate) -> float:
+    if a.latitude is None or b.latitude is None or a.longitude is None or b.longitude is None:
+        return 1e9
+    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
+    dl = math.radians(b.longitude - a.longitude)
+    x = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(x)))
+
+
+class PlaceResolver:
+    """Finds and resolves the toponyms of a document and links events to places."""
+
+    def __init__(self, gazetteer: Gazetteer, settings: Settings | None = None) -> None:
+        self.gazetteer = gazetteer
+        self.settings = settings or Settings()
+        lex = _lexicon()
+        self._stop: frozenset[str] = lex["stop"]  # type: ignore[assignment]
+        self._demonyms: frozenset[str] = lex["demonyms"]  # type: ignore[assignment]
+        self._place_nouns: dict[str, str] = lex["place_nouns"]  # type: ignore[assignment]
+        self._state_abbrev: dict[str, str] = lex["state_abbrev"]  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ finding toponyms
+    def _lookup(self, text: str) -> list[GeoCandidate]:
+        text = re.sub(r"^(?:the|The)\s+", "", text.strip())
+        text = re.sub(r"['’]s$", "", text)
+        return self.gazetteer.lookup(text) if text else []
+
+    def _is_demonym(self, span: "Span") -> bool:
+        key = fold(span.text)
+        if key in self._demonyms:
+            return True
+        return all(t.pos_ == "ADJ" for t in span) and bool(re.search(r"(an|ese|ish|i)$", key))
+
+    def _place_role(self, span: "Span", taken: Sequence[bool] = ()) -> bool:
+        """Whether the syntax says the span is a place: object of a locative preposition, object of
+        a verb, subject of a passive, or modifier of a place noun ("the X district")."""
+        root = span.root
+        if root.dep_ == "pobj" and root.head.lower_ in LOCATIVE_PREPS:
+            return True
+        if root.dep_ in ("dobj", "nsubjpass", "obj"):
+            return True
+        if root.dep_ in ("compound", "amod", "nmod") and root.head.lemma_.lower() in self._place_nouns:
+            return True
+        nxt = span.doc[span.end] if span.end < len(span.doc) else None
+        if nxt is not None and nxt.lower_ in self._place_nouns:
+            return True
+        if root.dep_ in ("conj", "appos") and (root.head.ent_type_ in ("GPE", "LOC", "FAC") or
+                                               (taken and taken[root.head.i])):
+            return True
+        return False
+
+    def _find(self, doc: "Doc", exclude: Sequence[tuple[int, int]]) -> list[_Mention]:
+        sent_of = [0] * len(doc)
+        for si, sent in enumerate(doc.sents):
+            for t in sent:
+                sent_of[t.i] = si
+        taken = [False] * len(doc)
+        blocked = [False] * len(doc)
+        mentions: list[_Mention] = []
+        other_ents: dict[int, "Span"] = {}
+
+        def add(span: "Span", source: str, cands: list[GeoCandidate]) -> None:
+            if any(_overlaps((span.start_char, span.end_char), e) for e in exclude):
+                return
+            mentions.append(_Mention(span.start_char, span.end_char, span.start, span.end, span.text, source,
+                                     sent_of[span.start], cands))
+            for i in range(span.start, span.end):
+                taken[i] = True
+
+        for ent in doc.ents:
+            if ent.label_ in NER_PLACE_LABELS:
+                span = ent
+                while len(span) > 1 and span[0].lower_ in ("the", "a", "an"):
+                    span = span[1:]
+                if len(span) > 1 and span[-1].text in ("'s", "’s"):
+                    span = span[:-1]
+                cands = self._lookup(span.text)
+                if not cands and (self._is_demonym(span) or fold(span.text) in self._demonyms):
+                    for i in range(ent.start, ent.end):
+                        blocked[i] = True
+                    continue
+                add(span, "ner:" + ent.label_, cands)
+            elif ent.label_ in BLOCKING_LABELS:
+                for i in range(ent.start, ent.end):
+                    blocked[i] = True
+            else:
+                for i in range(ent.start, ent.end):
+                    other_ents[i] = ent
+
+        ner_names = {fold(m.text) for m in mentions if m.candidates}
+        noun_ends: set[int] = {m.tok_end - 1 for m in mentions}
+        focus = self._focus(mentions)
+
+        i = 0
+        n = len(doc)
+        while i < n:
+            tok = doc[i]
+            if taken[i] or blocked[i] or not (tok.text[:1].isupper()) or tok.pos_ not in ("PROPN", "NOUN", "ADJ", "X"):
+                i += 1
+                continue
+            found = False
+            for width in range(min(5, n - i), 0, -1):
+                j = i + width
+                span = doc[i:j]
+                if any(taken[k] or blocked[k] for k in range(i, j)) or sent_of[j - 1] != sent_of[i]:
+                    continue
+                if not self._proper_run(span) or self._in_longer_name(doc, i, j, sent_of):
+                    continue
+                ent = other_ents.get(i)
+                if ent is not None and not (ent.start == i and ent.end == j):
+                    if ent.start < i or ent.end > j:
+                        continue  # part of a longer PERSON/ORG name
+                key = fold(span.text)
+                if key in self._stop or key in self._demonyms:
+                    continue
+                cands = []
+                if j < n and self._place_nouns.get(doc[j].lower_) == "area" and not doc[j].text[:1].isupper():
+                    cands = self._lookup(span.text + " " + doc[j].text)  # "Shahumian region"
+                    if cands:
+                        span = doc[i:j + 1]
+                        j += 1
+                cands = cands or self._lookup(span.text)
+                if not cands:
+                    named_feature = len(span) >= 2 and span[-1].lower_ in self._place_nouns
+                    if (ent is None or (ent.start == i and ent.end == j)) and \
+                            (self._after_place_noun(doc, i, noun_ends) or named_feature) and not self._in_longer_name(doc, i, j, sent_of) \
+                            and (j >= n or not doc[j].text[:1].isupper()):
+                        add(span, "place-noun", [])
+                        noun_ends.add(j - 1)
+                        i = j
+                        found = True
+                        break
+                    continue
+                if self._accept(span, cands, ent is not None, focus, key in ner_names, taken):
+                    add(span, "gazetteer" if ent is None else f"gazetteer:{ent.label_}", cands)
+                    i = j
+                    found = True
+                    break
+            if not found:
+                i += 1
+        mentions.sort(key=lambda m: m.start)
+        return mentions
+
+    @staticmethod
+    def _in_longer_name(doc: "Doc", i: int, j: int, sent_of: list[int]) -> bool:
+        """Whether doc[i:j] is only part of a longer run of capitalised names ("Human Rights Watch")."""
+        def cap(k: int) -> bool:
+            t = doc[k]
+            return t.pos_ == "PROPN" and t.text[:1].isupper() and sent_of[k] == sent_of[i] and t.ent_type_ not in ("GPE", "LOC")
+        if i > 0 and cap(i - 1) and not doc[i - 1].is_sent_start:
+            return True
+        return j < len(doc) and cap(j) and doc[j - 1].whitespace_ != ""
+
+    def _after_place_noun(self, doc: "Doc", i: int, noun_ends: set[int]) -> bool:
+        """'the village of X', 'the village X': a proper name introduced by a settlement noun."""
+        k = i - 1
+        if k >= 0 and doc[k].lower_ == "of":
+            k -= 1
+        if k >= 0 and doc[k].text in (",", "and") and (k - 1 in noun_ends or
+                                                         (k >= 1 and doc[k - 1].text == "," and k - 2 in noun_ends)):
+            return True  # "the villages of A, B and C"
+        return k >= 0 and self._place_nouns.get(doc[k].lemma_.lower()) == "settlement" and doc[i].pos_ == "PROPN"
+
+    @staticmethod
+    def _proper_run(span: "Span") -> bool:
+        """A run of capitalised proper-noun tokens, possibly joined by hyphens ("Nagorno-Karabakh")."""
+        if span[0].text[:1].isupper() is False or span[-1].text in ("-", "'s"):
+            return False
+        for k, t in enumerate(span):
+            if t.text in ("-", "‐") and 0 < k < len(span) - 1 and not t.whitespace_:
+                continue
+            if not t.text[:1].isupper():
+                return False
+            if len(span) == 1 and t.pos_ != "PROPN":
+                return False
+        return True
+
+    def _accept(self, span: "Span", cands: list[GeoCandidate], in_other_ent: bool,
+                focus: dict[str, float], seen_as_ner: bool, taken: Sequence[bool] = ()) -> bool:
+        """Evidence rules for a gazetteer match the NER did not label as a place."""
+        if len(span) == 1 and (span[0].is_stop or len(span.text) < 3):
+            return False
+        if span.text.isupper() and len(span.text) <= 4 and not any(c.is_country for c in cands):
+            return False
+        strong = any(c.feature_class != "P" or c.source in ("user", "regions") for c in cands)
+        pop = max(c.population for c in cands)
+        in_focus = any(c.country2 in focus and c.population >= MIN_POP_EVIDENCE for c in cands)
+        role = self._place_role(span, taken)
+        if seen_as_ner:
+            return True
+        if in_other_ent:  # tagged PERSON/ORG: needs a place role plus a plausible candidate
+            return role and (strong or in_focus or pop >= MIN_POP_BARE)
+        if strong or pop >= MIN_POP_BARE:
+            return True
+        return (role or in_focus) and pop >= MIN_POP_EVIDENCE
+
+    # ------------------------------------------------------------------ resolving
+    def _focus(self, mentions: Iterable[_Mention], title_cands: Iterable[list[GeoCandidate]] = ()) -> dict[str, float]:
+        """Share of each country (alpha-2) among the document's unambiguous place mentions."""
+        weights: Counter[str] = Counter()
+        groups = [m.candidates for m in mentions] + list(title_cands)
+        for cands in groups:
+            if not cands:
+                continue
+            countries = [c for c in cands if c.is_country]
+            if countries and countries[0].country2:
+                weights[countries[0].country2] += 1.0
+                continue
+            top = cands[0]
+            second = cands[1].population if len(cands) > 1 else 0
+            if top.country2 and (len({c.country2 for c in cands}) == 1 or top.population >= 5 * max(second, 1)):
+                weights[top.country2] += 0.5
+        total = sum(weights.values())
+        return {k: v / total for k, v in weights.items()} if total else {}
+
+    def _qualifiers(self, doc: "Doc", mentions: list[_Mention]) -> None:
+        """"Paris, Texas", "Rome, Ga.", "the Barda district of Azerbaijan": constrain to the qualifier."""
+        text = doc.text
+        for a, b in zip(mentions, mentions[1:]):
+            between = text[a.end:b.start]
+            if a.sentence_index != b.sentence_index:
+                continue
+            if re.fullmatch(r"\s*,\s*", between) or re.fullmatch(r"\s+(?:\w+\s+){0,2}(?:of|in)\s+(?:the\s+)?", between):
+                quals = [c for c in b.candidates if c.feature_class == "A" and c.feature_code in ("PCLI", "ADM1")]
+                for q in quals:
+                    if any(c.country2 == q.country2 and c.key != q.key for c in a.candidates):
+                        a.qualifier_country = q.country2
+                        if q.feature_code == "ADM1":
+                            a.qualifier_admin1 = q.admin1
+                        break
+        for m in mentions:
+            if m.qualifier_country:
+                continue
+            m_after = re.match(r",\s*([A-Z][A-Za-z.]{1,6}\.?)", text[m.end:m.end + 12])
+            if m_after:
+                code = self._state_abbrev.get(m_after.group(1))
+                if code and any(c.country2 == "US" and c.admin1 == code for c in m.candidates):
+                    m.qualifier_country, m.qualifier_admin1 = "US", code
+
+    def _score(self, m: _Mention, c: GeoCandidate, focus: dict[str, float],
+               anchors: list[GeoCandidate]) -> float:
+        s = math.log10(c.population + 1) / 7.0
+        if c.is_country:
+            s += 3.0
+        elif c.feature_class == "A":
+            s += 0.8 if c.feature_code == "ADM1" else 0.5
+        elif c.feature_class == "L":
+            s += 0.5
+        if c.main_name_match:
+            s += 0.3
+        if c.source == "user":
+            s += 0.5
+        if c.feature_code == "PPLC":
+            s += 0.3
+        if c.country2:
+            s += 2.0 * focus.get(c.country2, 0.0)
+        if m.qualifier_country:
+            if c.country2 == m.qualifier_country and (m.qualifier_admin1 is None or c.admin1 == m.qualifier_admin1):
+                s += 3.0
+        if anchors and not c.is_country:
+            near = min((_km(c, a) for a in anchors if a.key != c.key), default=1e9)
+            if near < 50:
+                s += 1.0
+            elif near < 250:
+                s += 0.6
+        return s
+
+    def _resolve(self, mentions: list[_Mention], focus: dict[str, float], anchors: list[GeoCandidate]) -> None:
+        for m in mentions:
+            if not m.candidates:
+                m.best, m.score, m.why = None, 0.0, "not in gazetteer"
+                continue
+            cands = m.candidates[:60]
+            scored = sorted(((self._score(m, c, focus, anchors), c) for c in cands),
+                            key=lambda x: (-x[0], -x[1].population))
+            best_s, best = scored[0]
+            z = sum(math.exp(3 * (s - best_s)) for s, _ in scored)
+            m.best, m.score = best, round(1.0 / z, 3)
+            bits = [f"{len(cands)} candidate(s)"]
+            if m.qualifier_country:
+                bits.append(f"qualifier {m.qualifier_country}{'/' + m.qualifier_admin1 if m.qualifier_admin1 else ''}")
+            if best.country2 and focus.get(best.country2):
+                bits.append(f"document focus {best.country2} {focus[best.country2]:.2f}")
+            m.why = "; ".join(bits)
+
+    def annotate(self, doc: "Doc", exclude: Sequence[tuple[int, int]] = (),
+                 title: str | None = None) -> list[PlaceMention]:
+        """Every toponym in doc.text (char offsets into doc.text), resolved or not, with sentence_index."""
+        mentions = self._find(doc, exclude)
+        title_cands: list[list[GeoCandidate]] = []
+        if title:
+            for name in re.findall(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", title):
+                key = fold(name)
+                if key not in self._stop and key not in self._demonyms:
+                    cands = self._lookup(name)
+                    if cands and (cands[0].feature_class != "P" or cands[0].population >= MIN_POP_BARE):
+                        title_cands.append(cands)
+        focus = self._focus(mentions, title_cands)
+        self._qualifiers(doc, mentions)
+        self._resolve(mentions, focus, [])
+        anchors = [m.best for m in mentions if m.best is not None and not m.best.is_country and m.score >= 0.8
+                   and (m.best.population >= MIN_POP_EVIDENCE or m.best.feature_class != "P")]
+        # refocus on what pass 1 resolved, then resolve again with the anchors
+        weights: Counter[str] = Counter()
+        for m in mentions:
+            if m.best is not None and m.best.country2:
+                weights[m.best.country2] += 1.0 if m.best.is_country else 0.5 + 0.5 * m.score
+        for cands in title_cands:
+            if cands[0].country2:
+                weights[cands[0].country2] += 0.5
+        total = sum(weights.values())
+        focus2 = {k: v / total for k, v in weights.items()} if total else focus
+        self._resolve(mentions, focus2, anchors)
+        return [self._to_record(m) for m in mentions]
+
+    def _to_record(self, m: _Mention) -> PlaceMention:
+        c = m.best
+        if c is None:
+            return PlaceMention(m.start, m.end, m.text, score=0.0, sentence_index=m.sentence_index,
+                                reason=f"{m.source}; {m.why}")
+        return PlaceMention(
+            start=m.start, end=m.end, text=m.text, name=c.name, geonameid=c.geonameid,
+            latitude=c.latitude, longitude=c.longitude, country=c.country, admin1=c.admin1,
+            feature_class=c.feature_class, feature_code=c.feature_code, population=c.population,
+            geo_precision=c.precision if c.latitude is not None else "none", score=m.score,
+            reason=f"{m.source}; {m.why}", sentence_index=m.sentence_index)
+
+    # ------------------------------------------------------------------ event place
+    def link(self, doc: "Doc", trigger_token: int, sentence_index: int, places: list[PlaceMention],
+             exclude: Sequence[tuple[int, int]] = ()) -> PlaceMention | None:
+        """The place of the event whose trigger head is doc[trigger_token]; returns a PlaceMention
+        (a copy) with geo_precision set and `reason` explaining the choice, or None.
+        `exclude`: char spans of the event's actor/recipient (a place inside an actor phrase such as
+        'Azerbaijani forces stationed in Shusha' is not automatically the event place)."""
+        if not 0 <= trigger_token < len(doc):
+            return None
+        in_sent = [p for p in places if p.sentence_index == sentence_index]
+        free = [p for p in in_sent if not any(_overlaps((p.start, p.end), e) for e in exclude)]
+        held = [p for p in in_sent if p not in free]
+        trigger = doc[trigger_token]
+
+        # 1. the trigger's arguments in the parse
+        dist = self._arg_distances(trigger, exclude)
+        best: tuple[tuple, PlaceMention | None, str] | None = None
+        for p in free:
+            toks = self._tokens(doc, p)
+            d = min((dist[t] for t in toks if t in dist), default=None)
+            if d is None:
+                continue
+            d += self._role_penalty(doc, toks)
+            key = (d, PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx))
+            if best is None or key < best[0]:
+                best = (key, p, f"parse: argument of '{trigger.text}' at depth {d}")
+        anaphor = self._anaphor(doc, trigger, dist, places, sentence_index)
+        if best is not None and best[0][0] > 6:
+            best = None
+        if anaphor is not None and (best is None or anaphor[0] < best[0][0]):
+            return self._copy(anaphor[1], f"context: '{anaphor[2]}' refers to {anaphor[1].text} "
+                                          f"(sentence {anaphor[1].sentence_index})")
+        if best is not None and best[1] is not None:
+            return self._copy(best[1], best[2])
+        # 2. the most specific place of the sentence
+        if free:
+            p = min(free, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
+            return self._copy(p, "sentence: most specific place of the sentence")
+        # 3. the place the section heading names ("## Siege of X"), for sentences that name none
+        heading = self._heading_place(doc, sentence_index, places)
+        if heading is not None:
+            return self._copy(heading, f"section: place of the heading (sentence {heading.sentence_index})")
+        # 4. an actor/recipient phrase is the only place
+        if held:
+            p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
+            return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
+        return None
+
+    def _role_penalty(self, doc: "Doc", toks: list[int]) -> int:
+        """Extra distance for places that are not locations of the event: affiliations ("ministers
+        of X", "mediation of X") and modifiers of non-place nouns ("the X defence")."""
+        if not toks:
+            return 0
+        root = min((doc[t] for t in toks), key=lambda t: abs(t.head.i - t.i) if t.head.i not in toks else 99)
+        while root.head.i in toks and root.head.i != root.i:
+            root = root.head
+        head = root.head
+        if root.dep_ == "pobj" and head.lower_ == "of":
+            noun = head.head
+            if noun.lemma_.lower() not in self._place_nouns and noun.pos_ in ("NOUN", "PROPN"):
+                return 3
+        if root.dep_ in ("compound", "amod", "nmod", "poss") and head.lemma_.lower() not in self._place_nouns:
+            return 2
+        return 0
+
+    @staticmethod
+    def _is_heading(sent: "Span") -> bool:
+        text = sent.text.strip()
+        if text.startswith("#"):
+            return True
+        doc = sent.doc
+        after = doc.text[sent.end_char:sent.end_char + 2]
+        return ("\n" in text) is False and len(sent) <= 10 and not re.search(r"[.!?:;,\"”)]$", text) \
+            and (after.startswith("\n") or sent.end_char >= len(doc.text)) and not any(t.pos_ in ("VERB", "AUX") for t in sent)
+
+    def _heading_place(self, doc: "Doc", sentence_index: int, places: list[PlaceMention]) -> PlaceMention | None:
+        """The single resolved place named by the nearest heading before the sentence (or None)."""
+        sents = list(doc.sents)
+        for si in range(min(sentence_index, len(sents) - 1), -1, -1):
+            if self._is_heading(sents[si]):
+                named = [p for p in places if p.sentence_index == si and p.geo_precision != "none"]
+                if len(named) == 1 and named[0].geo_precision != "country":
+                    return named[0]
+                return None
+        return None
+
+    @staticmethod
+    def _tokens(doc: "Doc", p: PlaceMention) -> list[int]:
+        span = doc.char_span(p.start, p.end, alignment_mode="expand")
+        return [t.i for t in span] if span is not None else []
+
+    @staticmethod
+    def _arg_distances(trigger: "Token", exclude: Sequence[tuple[int, int]]) -> dict[int, int]:
+        """Tree distance from the trigger to tokens of its arguments (not its subject or agent);
+        when the trigger is a noun argument of a verb ("fighting broke out in X"), that verb's
+        locative modifiers too (one step further)."""
+        dist: dict[int, int] = {trigger.i: 0}
+        frontier = [trigger]
+        starts = [(trigger, 0)]
+        if trigger.dep_ in ("nsubj", "dobj", "nsubjpass", "attr", "pobj", "xcomp", "ccomp", "advcl", "conj") \
+                and trigger.head.i != trigger.i:
+            starts.append((trigger.head, 1))
+        for start, d0 in starts:
+            frontier = [start]
+            dist.setdefault(start.i, d0)
+            depth = d0
+            while frontier and depth < 6:
+                depth += 1
+                nxt = []
+                for tok in frontier:
+                    for child in tok.children:
+                        if child.i in dist or child.dep_ not in ARG_DEPS:
+                            continue
+                        if start is not trigger and child.i == trigger.i:
+                            continue
+                        if start is not trigger and child.dep_ in ("dobj", "conj", "xcomp", "ccomp", "advcl"):
+                            continue
+                        if any(e[0] <= child.idx < e[1] for e in exclude):
+                            continue
+                        dist[child.i] = depth
+                        nxt.append(child)
+                frontier = nxt
+        return dist
+
+    def _anaphor(self, doc: "Doc", trigger: "Token", dist: dict[int, int], places: list[PlaceMention],
+                 sentence_index: int) -> tuple[int, PlaceMention, str] | None:
+        """'the town' / 'the city' among the trigger's arguments -> the last populated place before."""
+        for i, d in sorted(dist.items(), key=lambda x: x[1]):
+            tok = doc[i]
+            if self._place_nouns.get(tok.lower_) != "settlement" or tok.ent_type_:
+                continue
+            if not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children):
+                continue
+            sub = (tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge))
+            if any(sub[0] <= p.start and p.end <= sub[1] for p in places):
+                continue  # "the town of X": X itself is the argument
+            heading = self._heading_place(doc, sentence_index, places)
+            if heading is not None and heading.geo_precision == "populated_place":
+                return d, heading, f"the {tok.text}"
+            before = [p for p in places if p.end <= tok.idx and p.geo_precision == "populated_place"
+                      and sentence_index - 6 <= p.sentence_index <= sentence_index]
+            if before:
+                return d, before[-1], f"the {tok.text}"
+        return None
+
+    @staticmethod
+    def _copy(p: PlaceMention, reason: str) -> PlaceMention:
+        return dataclasses.replace(p, reason=reason)
+
+
+def open_resolver(settings: Settings) -> PlaceResolver:
+    """The resolver over the cached index for ``settings`` (built on first use)."""
+    gaz = Gazetteer.open(Path(settings.cache_dir), settings.gazetteer_files)
+    return PlaceResolver(gaz, settings)

@@ -1,0 +1,367 @@
+"""Tests of the dates stage: finding, normalising, anchoring and linking time expressions.
+
+All example sentences are written for these tests (invented events in invented places)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+
+import pytest
+
+from eventextract.dates import DateResolver
+from eventextract.records import Timex
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def resolver(settings) -> DateResolver:
+    return DateResolver(settings)
+
+
+def run(nlp, resolver: DateResolver, text: str, published: dt.date | None = None,
+        title: str | None = None) -> list[Timex]:
+    return resolver.annotate(nlp(text), published=published, title=title)
+
+
+def find(timexes: list[Timex], text: str) -> Timex:
+    for t in timexes:
+        if t.text == text:
+            return t
+    raise AssertionError(f"{text!r} not among {[t.text for t in timexes]}")
+
+
+def interval(t: Timex) -> tuple[dt.date | None, dt.date | None, str | None]:
+    return t.date_start, t.date_end, t.precision
+
+
+# ------------------------------------------------------------------------------------------
+# explicit dates
+# ------------------------------------------------------------------------------------------
+def test_explicit_day_month_year(nlp, resolver):
+    text = ("The garrison of Velmora surrendered on 3 October 1871. Peace talks opened on "
+            "November 12, 1871 in Ostrana. The treaty was ratified in January 1872 and the army "
+            "was disbanded in 1873.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "3 October 1871")) == (D(1871, 10, 3), D(1871, 10, 3), "day")
+    assert interval(find(tx, "November 12, 1871")) == (D(1871, 11, 12), D(1871, 11, 12), "day")
+    assert interval(find(tx, "January 1872")) == (D(1872, 1, 1), D(1872, 1, 31), "month")
+    assert interval(find(tx, "1873")) == (D(1873, 1, 1), D(1873, 12, 31), "year")
+    assert all(t.anchor == "explicit" for t in tx if t.date_start)
+    # offsets index the text exactly, and the timexes come in text order
+    for t in tx:
+        assert text[t.start:t.end] == t.text
+    assert [t.start for t in tx] == sorted(t.start for t in tx)
+
+
+def test_ordinal_day_and_sentence_index(nlp, resolver):
+    text = "The rebels crossed the river. They stormed the fort on the 4th of July, 1902."
+    tx = run(nlp, resolver, text)
+    t = [t for t in tx if t.date_start][0]
+    assert interval(t) == (D(1902, 7, 4), D(1902, 7, 4), "day")
+    assert t.sentence_index == 1
+
+
+def test_numbers_that_are_not_years(nlp, resolver):
+    text = "In 1917 about 1500 soldiers and 2,000 horses were moved 1200 km to the front."
+    tx = run(nlp, resolver, text)
+    assert [t.text for t in tx if t.date_start] == ["1917"]
+
+
+def test_modal_may_is_not_a_month(nlp, resolver):
+    tx = run(nlp, resolver, "In 1950 the council said it may decide later, and it may not.")
+    assert [t.text for t in tx] == ["1950"]
+
+
+# ------------------------------------------------------------------------------------------
+# narrative anchoring
+# ------------------------------------------------------------------------------------------
+def test_partial_dates_anchored_by_previous_explicit_date(nlp, resolver):
+    text = ("In early 1931 the northern army attacked along the whole front. In early February, "
+            "the defenders lost the ridge and on February 18, the valley was taken. "
+            "On January 5 a relief column arrived.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "early 1931")) == (D(1931, 1, 1), D(1931, 4, 30), "range")
+    feb = find(tx, "early February")
+    assert interval(feb) == (D(1931, 2, 1), D(1931, 2, 10), "month")
+    assert feb.anchor == "narrative"
+    assert interval(find(tx, "February 18")) == (D(1931, 2, 18), D(1931, 2, 18), "day")
+    # a month earlier than the anchor month stays in the anchor year (no roll-over)
+    assert find(tx, "January 5").date_start == D(1931, 1, 5)
+
+
+def test_partial_date_anchored_by_heading(nlp, resolver):
+    text = ("# A history of the valley\n\n"
+            "## The siege of Darnholt in March 1744\n\n"
+            "On 14 March the gates were forced. By mid-April the town had been looted.\n")
+    tx = run(nlp, resolver, text)
+    t = find(tx, "14 March")
+    assert interval(t) == (D(1744, 3, 14), D(1744, 3, 14), "day")
+    assert t.anchor == "narrative"
+    assert interval(find(tx, "mid-April")) == (D(1744, 4, 11), D(1744, 4, 20), "month")
+
+
+def test_partial_date_anchored_by_title(nlp, resolver):
+    tx = run(nlp, resolver, "On 2 June the fleet left port and sailed north.",
+             title="The northern campaign of 1658")
+    assert interval(find(tx, "2 June")) == (D(1658, 6, 2), D(1658, 6, 2), "day")
+
+
+def test_no_anchor_gives_no_date(nlp, resolver):
+    tx = run(nlp, resolver, "On April 10 the troops took the hill. By late May they had withdrawn.")
+    assert [t.text for t in tx] == ["April 10", "late May"]
+    assert all(t.date_start is None and t.date_end is None and t.precision is None for t in tx)
+
+
+def test_published_date_only_for_news_relative_expressions(nlp, resolver):
+    text = ("Police said on Friday that a bomb exploded yesterday near the market. Earlier this "
+            "month, and again last week, protesters blocked the road. On April 10 a curfew began.")
+    pub = D(2021, 3, 24)  # a Wednesday
+    tx = run(nlp, resolver, text, published=pub)
+    assert interval(find(tx, "Friday")) == (D(2021, 3, 19), D(2021, 3, 19), "day")
+    assert find(tx, "Friday").anchor == "published"
+    assert find(tx, "yesterday").date_start == D(2021, 3, 23)
+    assert find(tx, "Earlier this month").date_start == D(2021, 3, 1)
+    assert find(tx, "last week").date_start == D(2021, 3, 15)
+    # a bare month and day is not news-relative: the published year is not used for it
+    assert find(tx, "April 10").date_start is None
+    # without a published date the relative expressions are unresolved
+    tx = run(nlp, resolver, text)
+    assert all(t.date_start is None for t in tx)
+
+
+# ------------------------------------------------------------------------------------------
+# ranges, seasons, parts, decades
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("phrase,start,end", [
+    ("May 9-11, 1905", D(1905, 5, 9), D(1905, 5, 11)),
+    ("July 26–27, 1905", D(1905, 7, 26), D(1905, 7, 27)),
+    ("16-17 May 1905", D(1905, 5, 16), D(1905, 5, 17)),
+    ("from August 31 to October 21, 1905", D(1905, 8, 31), D(1905, 10, 21)),
+    ("between 1901 and 1905", D(1901, 1, 1), D(1905, 12, 31)),
+    ("20 February 1888 – 12 May 1894", D(1888, 2, 20), D(1894, 5, 12)),
+    ("20 February 1888 ‚Äì 12 May 1894", D(1888, 2, 20), D(1894, 5, 12)),
+    ("1901–1902", D(1901, 1, 1), D(1902, 12, 31)),
+    ("1903-04", D(1903, 1, 1), D(1904, 12, 31)),
+    ("December 20, 1904 to January 5, 1905", D(1904, 12, 20), D(1905, 1, 5)),
+])
+def test_ranges(nlp, resolver, phrase, start, end):
+    text = f"The border war was fought {phrase} in the hills."
+    tx = [t for t in run(nlp, resolver, text) if t.date_start]
+    # the range, then its two ends as timexes of their own (TimeML style)
+    assert len(tx) == 3, [t.text for t in tx]
+    rng, first, last = tx
+    assert rng.text.endswith(phrase.split()[-1])
+    assert interval(rng) == (start, end, "range")
+    assert first.rule.endswith("/start") and last.rule.endswith("/end")
+    assert first.date_start == start and last.date_end == end
+    assert rng.start <= first.start < first.end <= last.start < last.end == rng.end
+
+
+def test_partial_ranges_take_the_anchor_year(nlp, resolver):
+    text = ("The army regrouped in 1905. In late February and early March, fighting spread to "
+            "the coast. Talks were held on May 9-11 and the truce lasted from August 31 to "
+            "October 21.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "late February and early March")) == (D(1905, 2, 21), D(1905, 3, 10), "range")
+    assert interval(find(tx, "May 9-11")) == (D(1905, 5, 9), D(1905, 5, 11), "range")
+    assert interval(find(tx, "from August 31 to October 21")) == (D(1905, 8, 31), D(1905, 10, 21), "range")
+
+
+def test_seasons(nlp, resolver):
+    text = ("During the winter of 1911–1912 the port froze. In the winter of 1913 supplies ran "
+            "out, and in the summer of 1914 the offensive began.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "the winter of 1911–1912")) == (D(1911, 12, 1), D(1912, 2, 29), "season")
+    assert interval(find(tx, "the winter of 1913")) == (D(1912, 12, 1), D(1913, 2, 28), "season")
+    assert interval(find(tx, "the summer of 1914")) == (D(1914, 6, 1), D(1914, 8, 31), "season")
+
+
+def test_early_mid_late(nlp, resolver):
+    text = ("In early 1920 the rebels rose. By mid-May 1920 they held the coast, in late 1920 they "
+            "lost it, and at the end of January 1921 they surrendered. In the middle of April 1921 "
+            "the leaders fled.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "early 1920")) == (D(1920, 1, 1), D(1920, 4, 30), "range")
+    assert interval(find(tx, "mid-May 1920")) == (D(1920, 5, 11), D(1920, 5, 20), "month")
+    assert interval(find(tx, "late 1920")) == (D(1920, 9, 1), D(1920, 12, 31), "range")
+    assert interval(find(tx, "the end of January 1921")) == (D(1921, 1, 21), D(1921, 1, 31), "month")
+    assert interval(find(tx, "the middle of April 1921")) == (D(1921, 4, 11), D(1921, 4, 20), "month")
+
+
+def test_decades_and_centuries(nlp, resolver):
+    tx = run(nlp, resolver, "Unrest grew in the 1880s and again in the early 1930s, as in the 18th century.")
+    assert interval(find(tx, "the 1880s")) == (D(1880, 1, 1), D(1889, 12, 31), "range")
+    assert interval(find(tx, "the early 1930s")) == (D(1930, 1, 1), D(1933, 12, 31), "range")
+    assert interval(find(tx, "the 18th century")) == (D(1700, 1, 1), D(1799, 12, 31), "range")
+
+
+def test_durations_are_not_dates(nlp, resolver):
+    text = ("In 1960 the general, then fifty years old, held the pass for 3 days and ruled for "
+            "two years, a quarter century after the first war.")
+    tx = run(nlp, resolver, text)
+    dated = [t.text for t in tx if t.date_start]
+    assert dated == ["1960"]
+    assert find(tx, "for 3 days").rule == "duration"
+
+
+# ------------------------------------------------------------------------------------------
+# relative to the previous event
+# ------------------------------------------------------------------------------------------
+def test_following_day_relative_to_previous_event(nlp, resolver):
+    text = ("On 28 March 1899 the militia shelled the bridge. During the afternoon of the next day "
+            "the bridge collapsed. Two days later the town surrendered. In the following days the "
+            "prisoners were released. Later that month the governor resigned.")
+    tx = run(nlp, resolver, text)
+    nd = find(tx, "the afternoon of the next day")
+    assert interval(nd) == (D(1899, 3, 29), D(1899, 3, 29), "day")
+    assert nd.anchor == "previous_event"
+    assert find(tx, "Two days later").date_start == D(1899, 3, 31)
+    fd = find(tx, "the following days")
+    assert (fd.date_start, fd.date_end) == (D(1899, 4, 1), D(1899, 4, 6))
+    lm = find(tx, "Later that month")
+    assert lm.date_start is not None and lm.date_start.year == 1899
+
+
+# ------------------------------------------------------------------------------------------
+# linking
+# ------------------------------------------------------------------------------------------
+def _token(doc, word: str, nth: int = 0) -> int:
+    return [t.i for t in doc if t.text == word][nth]
+
+
+def _sent_index(doc, i: int) -> int:
+    return [k for k, s in enumerate(doc.sents) if s.start <= i < s.end][0]
+
+
+def test_link_via_the_parse(nlp, resolver):
+    text = ("In early February 1950, the rebels attacked the depot and on February 18, the "
+            "northern sector was captured by the army.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "attacked")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).text == "early February 1950"
+    i = _token(doc, "captured")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).text == "February 18"
+
+
+def test_link_prefers_coordinated_clause_over_relative_clause(nlp, resolver):
+    text = ("The truce requested by the rebels in August 1950 was extended twice and lasted from "
+            "August 31 to October 21.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "lasted")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).text == "from August 31 to October 21"
+
+
+def test_link_sentence_fallback_and_carry(nlp, resolver):
+    text = ("The villagers fled, and the valley was burned on 5 June 1950 by the raiders. "
+            "Then the raiders withdrew to the mountains.\n\n"
+            "## Aftermath\n\nThe survivors returned home.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    # "fled" is not attached to the date in the parse: the sentence's only date is used
+    i = _token(doc, "fled")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1950, 6, 5) and t.anchor == "explicit"
+    # the next sentence has no date: the narrative carries it, marked previous_event
+    i = _token(doc, "withdrew")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1950, 6, 5) and t.anchor == "previous_event"
+    assert t.sentence_index < _sent_index(doc, i)
+    # a new section breaks the narrative
+    i = _token(doc, "returned")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx) is None
+
+
+def test_link_ignores_durations(nlp, resolver):
+    text = "The siege lasted for 3 days."
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "lasted")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx) is None
+
+
+def test_carry_prefers_fine_narrative_date_over_coarse_aside(nlp, resolver):
+    text = ("On 3 March 1930 the garrison mutinied. A report published in 1930 described the "
+            "mutiny. The governor was forced to resign.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "resign")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1930, 3, 3) and t.anchor == "previous_event"
+
+
+def test_carry_policy_paragraph(nlp, settings):
+    text = "The port was blockaded on 2 May 1930.\n\nThe sailors mutinied.\n\nThen the fleet sailed."
+    doc = nlp(text)
+    strict = DateResolver(settings, carry="paragraph")
+    tx = strict.annotate(doc)
+    i = _token(doc, "mutinied")
+    assert strict.link(doc, i, _sent_index(doc, i), tx) is None
+    i = _token(doc, "sailed")  # a continuation cue carries the date across the paragraph break
+    assert strict.link(doc, i, _sent_index(doc, i), tx).date_start == D(1930, 5, 2)
+    i = _token(doc, "mutinied")
+    assert DateResolver(settings).link(doc, i, _sent_index(doc, i), tx).date_start == D(1930, 5, 2)
+
+
+# ------------------------------------------------------------------------------------------
+# more narrative forms
+# ------------------------------------------------------------------------------------------
+def test_aside_year_does_not_become_the_anchor(nlp, resolver):
+    text = ("The cavalry was halted on August 16, 1920. Archive papers found in 2004 proved the "
+            "role of the code breakers. On August 17 the last charge failed.")
+    tx = run(nlp, resolver, text)
+    assert find(tx, "August 17").date_start == D(1920, 8, 17)
+
+
+def test_holidays_ordinal_days_and_previous_year(nlp, resolver):
+    text = ("The siege began on 4 December 1915. By Christmas the food was gone, and on the 28th "
+            "the walls were breached. The previous year had been quiet. From October to March "
+            "the river stayed frozen.")
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "Christmas")) == (D(1915, 12, 25), D(1915, 12, 25), "day")
+    assert find(tx, "the 28th").date_start == D(1915, 12, 28)
+    assert interval(find(tx, "The previous year")) == (D(1914, 1, 1), D(1914, 12, 31), "year")
+    rng = find(tx, "From October to March")
+    assert (rng.date_start, rng.date_end) == (D(1915, 10, 1), D(1916, 3, 31))
+
+
+# ------------------------------------------------------------------------------------------
+# property: nothing is ever filled from today
+# ------------------------------------------------------------------------------------------
+def test_never_uses_todays_year(nlp, resolver):
+    this_year = dt.date.today().year
+    rng = random.Random(7)
+    pieces = ["On April 10", "In early February", "by mid-May", "the next day", "on Friday",
+              "yesterday", "last week", "later that month", "In late February and early March",
+              "on May 9-11", "from August 31 to October 21", "the following year", "this year",
+              "In the summer", "on 12 June"]
+    for _ in range(15):
+        chosen = rng.sample(pieces, 5)
+        text = " ".join(f"{p}, the army moved." for p in chosen)
+        for published in (None, D(1987, 6, 15)):
+            for t in run(nlp, resolver, text, published=published):
+                if t.date_start is None:
+                    continue
+                assert published is not None, (text, t)
+                assert t.date_start.year != this_year and t.date_end.year != this_year, (text, t)
+                assert abs(t.date_start.year - 1987) <= 1
+
+
+# ------------------------------------------------------------------------------------------
+# the shared seed corpus (skipped when ../shared is absent)
+# ------------------------------------------------------------------------------------------
+def test_seed_documents_resolve(nlp, resolver, shared_dir):
+    path = sorted((shared_dir / "corpus" / "seeds").glob("000_*.txt"))[0]
+    text = path.read_text(encoding="utf-8")
+    tx = resolver.annotate(nlp(text))
+    dated = [t for t in tx if t.date_start]
+    assert len(dated) >= 15
+    for t in tx:
+        assert text[t.start:t.end] == t.text
+        if t.date_start:
+            assert t.date_start <= t.date_end
+            assert 1900 <= t.date_start.year <= 2030
+    json.dumps([t.text for t in tx])

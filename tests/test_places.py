@@ -1,0 +1,105 @@
+"""Places stage: toponym finding, disambiguation and event-place linking, on sentences of our own."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eventextract.gazetteer import Gazetteer
+from eventextract.places import PlaceResolver
+
+FIXTURE = Path(__file__).parent / "fixtures" / "gazetteer_small.tsv"
+
+
+@pytest.fixture(scope="module")
+def resolver(gazetteer) -> PlaceResolver:
+    return PlaceResolver(gazetteer)
+
+
+def _by_text(places):
+    return {p.text: p for p in places}
+
+
+def _trigger(doc, word: str) -> int:
+    return next(t.i for t in doc if t.text == word)
+
+
+def test_transliterations_and_mislabelled_towns(nlp, resolver):
+    doc = nlp("Refugees walked from Shushi to Khankendi while Fizuli and Agdam were shelled by artillery.")
+    places = _by_text(resolver.annotate(doc))
+    assert places["Shushi"].geonameid == 147105
+    assert places["Khankendi"].geonameid == 146970
+    assert places["Fizuli"].geonameid == 148106 and places["Agdam"].geonameid == 148619
+    assert all(p.country == "AZE" and p.geo_precision == "populated_place" for p in places.values())
+
+
+def test_qualifier_selects_the_right_paris(nlp, resolver):
+    doc = nlp("The mayor of Paris, Texas, met farmers from the county on Monday.")
+    paris = _by_text(resolver.annotate(doc))["Paris"]
+    assert paris.country == "USA" and paris.admin1 == "TX"
+    doc = nlp("Officials in Paris said the talks would resume.")
+    assert _by_text(resolver.annotate(doc))["Paris"].country == "FRA"
+
+
+def test_country_name_is_never_a_town(nlp, resolver):
+    doc = nlp("Delegations from Armenia and Georgia arrived in Tbilisi for the talks.")
+    places = _by_text(resolver.annotate(doc))
+    assert places["Armenia"].geo_precision == "country" and places["Armenia"].country == "ARM"
+    assert places["Georgia"].country == "GEO" and places["Georgia"].feature_code == "PCLI"
+
+
+def test_demonyms_and_norp_are_not_places(nlp, resolver):
+    doc = nlp("Armenian forces and Azerbaijani militias exchanged fire; Russian observers watched.")
+    texts = {p.text for p in resolver.annotate(doc)}
+    assert not texts & {"Armenian", "Azerbaijani", "Russian"}
+
+
+def test_common_words_are_not_towns(nlp, resolver):
+    doc = nlp("Most of the soldiers marched Along the road. Victory was declared by the Army.")
+    assert resolver.annotate(doc) == []
+
+
+def test_event_place_from_the_parse(nlp, resolver):
+    doc = nlp("Government troops from Baku captured Shusha after heavy fighting.")
+    places = resolver.annotate(doc)
+    place = resolver.link(doc, _trigger(doc, "captured"), 0, places)
+    assert place.text == "Shusha" and place.reason.startswith("parse")
+    doc = nlp("The ceasefire was signed in Sochi by the defence ministers of Russia and Armenia.")
+    places = resolver.annotate(doc)
+    place = resolver.link(doc, _trigger(doc, "signed"), 0, places)
+    assert place.geonameid == 491422 and place.geo_precision == "populated_place"
+
+
+def test_sentence_fallback_and_actor_place_excluded(nlp, resolver):
+    doc = nlp("Heavy artillery fire hit the outskirts overnight, residents of Aghdam said.")
+    places = resolver.annotate(doc)
+    place = resolver.link(doc, _trigger(doc, "hit"), 0, places)
+    assert place is not None and place.text == "Aghdam" and place.reason.startswith("sentence")
+
+    text = "Militias stationed in Shusha attacked the village of Karintak at dawn."
+    doc = nlp(text)
+    actor = (0, text.index(" attacked"))
+    places = resolver.annotate(doc)
+    place = resolver.link(doc, _trigger(doc, "attacked"), 0, places, exclude=[actor])
+    assert place is not None and place.text == "Karintak" and place.geonameid is None
+    doc2 = nlp("Militias stationed in Shusha attacked at dawn.")
+    place = resolver.link(doc2, _trigger(doc2, "attacked"), 0, resolver.annotate(doc2),
+                          exclude=[(0, len("Militias stationed in Shusha"))])
+    assert place.text == "Shusha" and place.reason.startswith("actor")
+
+
+def test_no_place_gives_none(nlp, resolver):
+    doc = nlp("The talks collapsed after the delegation walked out.")
+    assert resolver.link(doc, _trigger(doc, "collapsed"), 0, resolver.annotate(doc)) is None
+
+
+def test_user_tsv_adds_a_feature(nlp, tmp_path):
+    user = tmp_path / "passes.tsv"
+    user.write_text("name\talternatenames\tlatitude\tlongitude\tcountry\tfeature_class\tfeature_code\n"
+                    "Omar Pass\tMurovdag Pass\t40.28\t46.30\tAZE\tT\tPASS\n", encoding="utf-8")
+    gaz = Gazetteer.from_files(tmp_path / "g.sqlite", [FIXTURE, user])
+    resolver = PlaceResolver(gaz)
+    doc = nlp("Two brigades held the Omar Pass through the winter.")
+    places = _by_text(resolver.annotate(doc))
+    assert places["Omar Pass"].feature_code == "PASS" and places["Omar Pass"].country == "AZE"
+    assert places["Omar Pass"].latitude == pytest.approx(40.28)
