@@ -153,3 +153,13 @@ def test_fixture_corpus_statuses() -> None:
         assert (d.error or "").startswith(code or ""), doc_id
     assert "nested/inner.txt" in docs and docs["latin1.txt"].encoding == "cp1252"
     assert "Frontières" in docs["latin1.txt"].text
+
+
+def test_html_read_twice_gives_the_same_text(tmp_path: Path) -> None:
+    """No state leaks between documents: the same page read again keeps all of its text."""
+    body = "".join(f"<p>Paragraph {i}: observers counted convoys crossing the bridge near the border.</p>"
+                   for i in range(5))
+    for name in ("one.html", "two.html"):
+        (tmp_path / name).write_text(f"<html><body><article>{body}</article></body></html>", encoding="utf-8")
+    texts = [_docs(tmp_path / name)[0].text for name in ("one.html", "two.html") * 3]
+    assert len(set(texts)) == 1 and "Paragraph 4" in texts[0]

@@ -176,8 +176,10 @@ def _html_document(html: str) -> tuple[str, str | None, str | None, dt.date | No
     """(text, title, url, published) of an HTML page: the main text, boilerplate dropped."""
     import trafilatura
 
+    # deduplicate stays off: trafilatura's dedup cache is process-wide, so a second page (or a second
+    # run in the same process) sharing paragraphs with an earlier one would silently lose them.
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True,
-                               deduplicate=True, with_metadata=False) or ""
+                               deduplicate=False, with_metadata=False) or ""
     meta = trafilatura.extract_metadata(html)
     title = meta.title if meta is not None else None
     url = meta.url if meta is not None else None
