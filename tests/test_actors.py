@@ -29,6 +29,9 @@ def _ref(nlp, resolver, text):
     ("Boris Yeltsin", "RUS", "GOV"),                # person
     ("the Azerbaijani parliament", "AZE", "LEG"),
     ("Armenian forces", "NKR", "MIL"),              # project convention for the Karabakh war
+    ("Hezbollah", "LBN", "REB"),                    # non-state armed group, coded with its country
+    ("the Tamil Tigers", "LKA", "REB"),
+    ("the PRC", "CHN", None),                       # short form
 ])
 def test_dictionary(nlp, resolver, text, country, sector):
     ref = _ref(nlp, resolver, text)

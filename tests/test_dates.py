@@ -82,7 +82,7 @@ def test_partial_dates_anchored_by_previous_explicit_date(nlp, resolver):
             "the defenders lost the ridge and on February 18, the valley was taken. "
             "On January 5 a relief column arrived.")
     tx = run(nlp, resolver, text)
-    assert interval(find(tx, "early 1931")) == (D(1931, 1, 1), D(1931, 4, 30), "range")
+    assert interval(find(tx, "early 1931")) == (D(1931, 1, 1), D(1931, 4, 30), "year")
     feb = find(tx, "early February")
     assert interval(feb) == (D(1931, 2, 1), D(1931, 2, 10), "month")
     assert feb.anchor == "narrative"
@@ -124,8 +124,10 @@ def test_published_date_only_for_news_relative_expressions(nlp, resolver):
     assert find(tx, "yesterday").date_start == D(2021, 3, 23)
     assert find(tx, "Earlier this month").date_start == D(2021, 3, 1)
     assert find(tx, "last week").date_start == D(2021, 3, 15)
-    # a bare month and day is not news-relative: the published year is not used for it
-    assert find(tx, "April 10").date_start is None
+    # news: a month-day without a year takes the published year that puts it nearest BEFORE the
+    # published date in a past-tense clause
+    assert find(tx, "April 10").date_start == D(2020, 4, 10)
+    assert find(tx, "April 10").anchor == "published"
     # without a published date the relative expressions are unresolved
     tx = run(nlp, resolver, text)
     assert all(t.date_start is None for t in tx)
@@ -183,9 +185,9 @@ def test_early_mid_late(nlp, resolver):
             "lost it, and at the end of January 1921 they surrendered. In the middle of April 1921 "
             "the leaders fled.")
     tx = run(nlp, resolver, text)
-    assert interval(find(tx, "early 1920")) == (D(1920, 1, 1), D(1920, 4, 30), "range")
+    assert interval(find(tx, "early 1920")) == (D(1920, 1, 1), D(1920, 4, 30), "year")
     assert interval(find(tx, "mid-May 1920")) == (D(1920, 5, 11), D(1920, 5, 20), "month")
-    assert interval(find(tx, "late 1920")) == (D(1920, 9, 1), D(1920, 12, 31), "range")
+    assert interval(find(tx, "late 1920")) == (D(1920, 9, 1), D(1920, 12, 31), "year")
     assert interval(find(tx, "the end of January 1921")) == (D(1921, 1, 21), D(1921, 1, 31), "month")
     assert interval(find(tx, "the middle of April 1921")) == (D(1921, 4, 11), D(1921, 4, 20), "month")
 
@@ -293,10 +295,23 @@ def test_carry_prefers_fine_narrative_date_over_coarse_aside(nlp, resolver):
     assert t is not None and t.date_start == D(1930, 3, 3) and t.anchor == "previous_event"
 
 
+def test_carry_policy_from_settings(settings):
+    from eventextract.config import Settings
+    from eventextract.errors import ConfigError
+
+    assert DateResolver(Settings(date_carry="paragraph")).carry == "paragraph"
+    assert DateResolver(Settings()).carry == "section"
+    assert DateResolver(Settings(date_carry="paragraph"), carry="section").carry == "section"
+    with pytest.raises(ConfigError):
+        DateResolver(Settings(date_carry="chapter"))
+
+
 def test_carry_policy_paragraph(nlp, settings):
+    import dataclasses
+
     text = "The port was blockaded on 2 May 1930.\n\nThe sailors mutinied.\n\nThen the fleet sailed."
     doc = nlp(text)
-    strict = DateResolver(settings, carry="paragraph")
+    strict = DateResolver(dataclasses.replace(settings, date_carry="paragraph"))
     tx = strict.annotate(doc)
     i = _token(doc, "mutinied")
     assert strict.link(doc, i, _sent_index(doc, i), tx) is None
@@ -365,3 +380,113 @@ def test_seed_documents_resolve(nlp, resolver, shared_dir):
             assert t.date_start <= t.date_end
             assert 1900 <= t.date_start.year <= 2030
     json.dumps([t.text for t in tx])
+
+
+# ------------------------------------------------------------------------------------------
+# dateparser fallback: never a part from today
+# ------------------------------------------------------------------------------------------
+def test_dateparser_fallback_states_its_year(resolver):
+    iv, how = resolver.dateparser_interval("3/5/1992", None, None)
+    assert (iv.start, iv.end, iv.precision, how) == (D(1992, 3, 5), D(1992, 3, 5), "day", "explicit")
+    iv, how = resolver.dateparser_interval("Sept. 1893", None, None)
+    assert (iv.start, iv.end, iv.precision) == (D(1893, 9, 1), D(1893, 9, 30), "month")
+    # a month-day without a year takes the narrative anchor's year, written into the text
+    iv, how = resolver.dateparser_interval("Tues., March 5", (1889, None), None)
+    assert (iv.start, how) == (D(1889, 3, 5), "narrative")
+    # a relative expression counts from the published date only
+    iv, how = resolver.dateparser_interval("three days ago", None, D(1999, 6, 10))
+    assert (iv.start, iv.precision, how) == (D(1999, 6, 7), "day", "published")
+
+
+@pytest.mark.parametrize("phrase", ["March 5", "Tues., March 5", "the 5th of March", "three days ago",
+                                    "two weeks ago", "Friday", "March", "in two weeks", "noon"])
+def test_dateparser_fallback_never_fills_from_today(resolver, phrase):
+    # without an anchor and a published date, dateparser would take the missing year (or the
+    # base of a relative expression) from today: the fallback must refuse instead
+    assert resolver.dateparser_interval(phrase, None, None) == (None, "")
+    iv, _ = resolver.dateparser_interval(phrase, (1871, None), None)
+    assert iv is None or (iv.start.year == 1871 and iv.end.year == 1871)
+    iv, _ = resolver.dateparser_interval(phrase, None, D(1905, 2, 1))
+    assert iv is None or abs(iv.start.year - 1905) <= 1
+
+
+def test_dateparser_fallback_in_annotate(nlp, resolver):
+    text = "The treaty of Velmora was signed on 11/23/1874 and the border opened soon after."
+    tx = run(nlp, resolver, text)
+    dated = [t for t in tx if t.date_start]
+    assert dated and dated[0].date_start == D(1874, 11, 23) and dated[0].precision == "day"
+    assert all(text[t.start:t.end] == t.text for t in tx)
+
+
+# ------------------------------------------------------------------------------------------
+# news: a month-day without a year from the published date; narrative anchors win elsewhere
+# ------------------------------------------------------------------------------------------
+def test_news_month_day_takes_the_published_year_by_tense(nlp, resolver):
+    pub = D(2019, 3, 6)  # a Wednesday
+    text = ("The ferry company said on Monday that it had cut its fares. Its rival cut prices on "
+            "Nov. 30, and the union will strike on April 2. Talks are set for early May.")
+    tx = run(nlp, resolver, text, published=pub)
+    assert find(tx, "Nov. 30").date_start == D(2018, 11, 30)  # past: the latest before publication
+    assert find(tx, "April 2").date_start == D(2019, 4, 2)  # future: the next one after it
+    assert find(tx, "early May").date_start == D(2019, 5, 1)  # present: the nearest
+    assert {find(tx, x).anchor for x in ("Nov. 30", "April 2", "early May")} == {"published"}
+
+
+def test_news_year_of_an_earlier_paragraph_does_not_anchor(nlp, resolver):
+    pub = D(2019, 3, 6)
+    text = ("The mayor said on Tuesday the bridge would reopen. It was damaged in a flood in 2014."
+            "\n\nEngineers finished the survey on Feb. 20, the mayor said this week.")
+    tx = run(nlp, resolver, text, published=pub)
+    assert find(tx, "Feb. 20").date_start == D(2019, 2, 20)
+    # in the same paragraph the year given there wins
+    text2 = "The mayor said on Tuesday the dam, built in 1961, was first filled on May 4 that year."
+    tx = run(nlp, resolver, text2, published=pub)
+    assert find(tx, "May 4").date_start == D(1961, 5, 4)
+
+
+def test_narrative_with_published_date_keeps_its_anchors(nlp, resolver):
+    # a history with a publication date is not news: its own year anchors partial dates
+    text = ("In 1871 the rebels of Velmora rose against the crown. On April 10 they took the "
+            "arsenal and in late May they marched on the capital. The revolt ended in 1872.")
+    tx = run(nlp, resolver, text, published=D(2009, 12, 19))
+    assert find(tx, "April 10").date_start == D(1871, 4, 10)
+    assert find(tx, "late May").date_start == D(1871, 5, 21)
+
+
+# ------------------------------------------------------------------------------------------
+# discourse: ordinal names, "during the war"
+# ------------------------------------------------------------------------------------------
+def test_ordinal_that_names_a_unit_is_not_a_day(nlp, resolver):
+    text = ("On 3 May 1915 the 4th Army crossed the river. The 12th armoured brigade followed "
+            "and on the 9th the town fell.")
+    tx = run(nlp, resolver, text)
+    assert [t.text for t in tx if t.date_start] == ["3 May 1915", "the 9th"]
+    assert find(tx, "the 9th").date_start == D(1915, 5, 9)
+
+
+def test_during_the_war_spans_the_narrative(nlp, resolver):
+    text = ("The siege of Velmora began on 2 March 1871. The city fell in August 1872. "
+            "Throughout the war, the neighbouring kingdom refused to send aid. "
+            "Exhausted by hunger, the defenders deserted in large numbers.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    war = find(tx, "the war")
+    assert interval(war) == (D(1871, 3, 2), D(1872, 8, 31), "range")
+    i = _token(doc, "refused")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).text == "the war"
+    i = _token(doc, "deserted")  # the next background sentence carries the span, not "August 1872"
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1871, 3, 2) and t.anchor == "previous_event"
+
+
+def test_past_perfect_with_previously_is_before_the_narrative_time(nlp, resolver):
+    text = ("The rebels stormed the arsenal of Velmora on 14 June 1871. The governor had "
+            "previously warned that they would attack the city. The garrison surrendered.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    for word in ("warned", "attack"):
+        i = _token(doc, word)
+        t = resolver.link(doc, i, _sent_index(doc, i), tx)
+        assert t is not None and (t.date_start, t.date_end) == (D(1871, 6, 1), D(1871, 6, 13)), word
+    i = _token(doc, "surrendered")  # a simple past continues the narrative time
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).date_start == D(1871, 6, 14)

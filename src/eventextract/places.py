@@ -5,11 +5,14 @@ Toponyms come from spaCy's GPE/LOC/FAC entities plus gazetteer matches for prope
 misses or mislabels (the small English model often tags towns as PERSON or ORG). Gazetteer-only
 matches must be proper nouns, must not be stoplisted common words (``data/gazetteer/stoplist.txt``)
 or demonyms (``demonyms.txt``), and need evidence: a large population, a place-like syntactic role
-("in X", "took X"), a place noun ("the X district"), or the document's country focus.
+("in X", "took X"), a place noun ("the X district"), or the document's country focus. A known place
+that starts an institution name ("Ohio State University", "Springfield Police Department":
+``institution_words.txt``) and AP-style US state abbreviations ("a Ga. pastor") are toponyms too.
 
 Resolution scores every gazetteer candidate of a name by population and feature-type priors, the
-document's country focus, explicit qualifiers ("Paris, Texas", "the X district of Azerbaijan") and
-closeness to the other places of the document. A country name always resolves to the country.
+document's country focus (and, within a country, its first-level-division focus), explicit
+qualifiers ("Paris, Texas", "the X district of Azerbaijan") and closeness to the other places of the
+document. A country name always resolves to the country.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import dataclasses
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .gazetteer import DATA_DIR, GeoCandidate, Gazetteer, fold
+from .nlp import doc_sents, doc_text
 from .records import PlaceMention
 
 if TYPE_CHECKING:
@@ -41,8 +45,12 @@ LOCATIVE_PREPS = {"in", "at", "near", "to", "from", "into", "toward", "towards",
 #: parse dependencies followed from an event trigger to its place argument
 ARG_DEPS = {"dobj", "prep", "pobj", "conj", "appos", "compound", "nsubjpass", "npadvmod", "advmod",
             "obl", "nmod", "attr", "oprd", "acl", "xcomp", "advcl", "pcomp", "dative", "relcl", "obj"}
+#: direction words that may precede a place at the start of a name ("Northeast Georgia Medical Center")
+COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+           "northern", "southern", "eastern", "western", "central", "greater", "upper", "lower"}
 MIN_POP_BARE = 15_000  # a gazetteer-only match with no other evidence needs this population
 MIN_POP_EVIDENCE = 500
+_MOJIBAKE = re.compile(r"[ƒ…ôÃÂ√∂±]")
 PRECISION_RANK = {"populated_place": 0, "admin_region": 1, "none": 2, "country": 3}
 
 
@@ -66,12 +74,16 @@ def _lexicon() -> dict[str, object]:
             noun, kind = line.split("\t")
             nouns[noun.strip()] = kind.strip()
     abbrev: dict[str, str] = {}
+    comma_only: set[str] = set()
     for line in (DATA_DIR / "us_state_abbrev.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            ab, code = line.split("\t")
+            ab, code, *flags = line.split("\t")
             abbrev[ab.strip()] = code.strip()
+            if "comma" in (f.strip() for f in flags):
+                comma_only.add(ab.strip())
     return {"stop": _read_list("stoplist.txt"), "demonyms": _read_list("demonyms.txt"),
-            "place_nouns": nouns, "state_abbrev": abbrev}
+            "place_nouns": nouns, "state_abbrev": abbrev, "abbrev_comma_only": frozenset(comma_only),
+            "institutions": _read_list("institution_words.txt")}
 
 
 @dataclass
@@ -88,6 +100,7 @@ class _Mention:
     candidates: list[GeoCandidate] = field(default_factory=list)
     qualifier_country: str | None = None  # alpha-2
     qualifier_admin1: str | None = None
+    area_noun: bool = False  # followed by a division noun ("the X province")
     best: GeoCandidate | None = None
     score: float = 0.0
     why: str = ""
@@ -117,6 +130,8 @@ class PlaceResolver:
         self._demonyms: frozenset[str] = lex["demonyms"]  # type: ignore[assignment]
         self._place_nouns: dict[str, str] = lex["place_nouns"]  # type: ignore[assignment]
         self._state_abbrev: dict[str, str] = lex["state_abbrev"]  # type: ignore[assignment]
+        self._abbrev_comma_only: frozenset[str] = lex["abbrev_comma_only"]  # type: ignore[assignment]
+        self._institutions: frozenset[str] = lex["institutions"]  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ finding toponyms
     def _lookup(self, text: str) -> list[GeoCandidate]:
@@ -161,14 +176,22 @@ class PlaceResolver:
         def add(span: "Span", source: str, cands: list[GeoCandidate]) -> None:
             if any(_overlaps((span.start_char, span.end_char), e) for e in exclude):
                 return
+            area = span.end < len(doc) and self._place_nouns.get(doc[span.end].lower_) == "area"
             mentions.append(_Mention(span.start_char, span.end_char, span.start, span.end, span.text, source,
-                                     sent_of[span.start], cands))
+                                     sent_of[span.start], cands, area_noun=area))
             for i in range(span.start, span.end):
                 taken[i] = True
 
+        self._abbreviations(doc, add)
         for ent in doc.ents:
             if ent.label_ in NER_PLACE_LABELS:
                 span = ent
+                while len(span) > 0 and taken[span.start]:
+                    span = span[1:]
+                while len(span) > 0 and taken[span.end - 1]:
+                    span = span[:-1]
+                if len(span) == 0 or any(taken[k] for k in range(span.start, span.end)):
+                    continue
                 while len(span) > 1 and span[0].lower_ in ("the", "a", "an"):
                     span = span[1:]
                 if len(span) > 1 and span[-1].text in ("'s", "’s"):
@@ -198,15 +221,31 @@ class PlaceResolver:
                 i += 1
                 continue
             found = False
+            g = self._glued_end(doc, i)
+            if g > i + 1 and sent_of[g - 1] == sent_of[i] and not any(taken[k] or blocked[k] for k in range(i, g)):
+                span = doc[i:g]  # a name split by mojibake ("K…ôrkicahan")
+                cands = self._lookup(span.text)
+                if cands or self._after_place_noun(doc, i, noun_ends):
+                    add(span, "gazetteer; mojibake" if cands else "place-noun; mojibake", cands)
+                    noun_ends.add(g - 1)
+                    i = g
+                    continue
             for width in range(min(5, n - i), 0, -1):
                 j = i + width
                 span = doc[i:j]
                 if any(taken[k] or blocked[k] for k in range(i, j)) or sent_of[j - 1] != sent_of[i]:
                     continue
-                if not self._proper_run(span) or self._in_longer_name(doc, i, j, sent_of):
+                if not self._proper_run(span):
                     continue
                 ent = other_ents.get(i)
-                if ent is not None and not (ent.start == i and ent.end == j):
+                institution = self._institution_name(doc, i, j, sent_of)
+                if institution:
+                    if ent is not None and ent.start < i and not all(
+                            doc[k].lower_ in COMPASS for k in range(ent.start, i)):
+                        continue
+                elif self._in_longer_name(doc, i, j, sent_of):
+                    continue
+                elif ent is not None and not (ent.start == i and ent.end == j):
                     if ent.start < i or ent.end > j:
                         continue  # part of a longer PERSON/ORG name
                 key = fold(span.text)
@@ -230,8 +269,13 @@ class PlaceResolver:
                         found = True
                         break
                     continue
-                if self._accept(span, cands, ent is not None, focus, key in ner_names, taken):
-                    add(span, "gazetteer" if ent is None else f"gazetteer:{ent.label_}", cands)
+                if institution:
+                    ok = self._accept_institution(span, cands, focus, key in ner_names)
+                else:
+                    ok = self._accept(span, cands, ent is not None, focus, key in ner_names, taken)
+                if ok:
+                    source = "gazetteer" if ent is None else f"gazetteer:{ent.label_}"
+                    add(span, source + ("; institution name" if institution else ""), cands)
                     i = j
                     found = True
                     break
@@ -239,6 +283,73 @@ class PlaceResolver:
                 i += 1
         mentions.sort(key=lambda m: m.start)
         return mentions
+
+    def _abbreviations(self, doc: "Doc", add: "Callable[[Span, str, list[GeoCandidate]], None]") -> None:
+        """US state abbreviations used as toponyms ("a Ga. pastor", "CHARLESTON, W.Va. --")."""
+        n = len(doc)
+        i = 0
+        while i < n:
+            for width in (2, 1):
+                j = i + width
+                if j > n:
+                    continue
+                text = doc[i:j].text
+                code = self._state_abbrev.get(text)
+                if code is None or not text.endswith("."):
+                    continue
+                if text in self._abbrev_comma_only and (i == 0 or doc[i - 1].text != ","):
+                    continue
+                state = self.gazetteer.admin1("US", code)
+                if state is not None:
+                    add(doc[i:j], "abbreviation", [state])
+                    i = j - 1
+                    break
+            i += 1
+
+    def _institution_name(self, doc: "Doc", i: int, j: int, sent_of: list[int]) -> bool:
+        """Whether doc[i:j] starts the capitalised name of an institution named after it ("Ohio
+        State University", "Springfield Police Department"): the run goes on after it, in the same
+        sentence, up to an institution word (institution_words.txt)."""
+        if i > 0 and doc[i - 1].text[:1].isupper() and doc[i - 1].pos_ == "PROPN" \
+                and doc[i - 1].lower_ not in COMPASS and not doc[i - 1].is_sent_start:
+            return False
+        k = j
+        while k < len(doc) and k < j + 5 and sent_of[k] == sent_of[i]:
+            t = doc[k]
+            if fold(t.text) in self._institutions and t.text[:1].isupper():
+                return True
+            if not (t.text[:1].isupper() or t.text in ("&", "'s", "’s", "of")):
+                return False
+            k += 1
+        return False
+
+    def _accept_institution(self, span: "Span", cands: list[GeoCandidate], focus: dict[str, float],
+                            seen_as_ner: bool) -> bool:
+        """Evidence for a place that starts an institution name: a region or country, a town of the
+        document's focus countries, a place the NER found elsewhere, or a large town."""
+        if len(span) == 1 and (span[0].is_stop or len(span.text) < 3):
+            return False
+        if seen_as_ner:
+            return True
+        for c in cands:
+            if c.is_country or (c.feature_class == "A" and c.source != "admin" and c.population >= MIN_POP_BARE):
+                return True
+            if c.population >= MIN_POP_EVIDENCE and focus.get(c.country2 or "", 0.0) >= 0.3:
+                return True
+            if c.population >= 5 * MIN_POP_BARE:
+                return True
+        return False
+
+    @staticmethod
+    def _glued_end(doc: "Doc", i: int) -> int:
+        """End of the run of tokens glued to doc[i] (no spaces) through mojibake characters: spaCy
+        splits "Malƒ±b…ôyli" at "…"; the whole run is one name."""
+        j = i + 1
+        while j < len(doc) and doc[j - 1].whitespace_ == "" and (doc[j].text[:1].isalpha() or
+                                                                  _MOJIBAKE.match(doc[j].text)) \
+                and (_MOJIBAKE.search(doc[j - 1].text) or _MOJIBAKE.search(doc[j].text)):
+            j += 1
+        return j
 
     @staticmethod
     def _in_longer_name(doc: "Doc", i: int, j: int, sent_of: list[int]) -> bool:
@@ -281,7 +392,8 @@ class PlaceResolver:
             return False
         if span.text.isupper() and len(span.text) <= 4 and not any(c.is_country for c in cands):
             return False
-        strong = any(c.feature_class != "P" or c.source in ("user", "regions") for c in cands)
+        strong = any((c.feature_class != "P" and c.source != "admin") or c.source in ("user", "regions")
+                     for c in cands)
         pop = max(c.population for c in cands)
         in_focus = any(c.country2 in focus and c.population >= MIN_POP_EVIDENCE for c in cands)
         role = self._place_role(span, taken)
@@ -312,9 +424,27 @@ class PlaceResolver:
         total = sum(weights.values())
         return {k: v / total for k, v in weights.items()} if total else {}
 
+    @staticmethod
+    def _admin_focus(mentions: list[_Mention]) -> dict[tuple[str, str], float]:
+        """Share of each first-level division (country, admin1 code) among the document's resolved
+        places: named divisions and qualifiers count fully, confidently resolved towns by their score."""
+        weights: Counter[tuple[str, str]] = Counter()
+        for m in mentions:
+            c = m.best
+            if c is None or c.is_country or not c.country2:
+                continue
+            if m.qualifier_admin1:
+                weights[(m.qualifier_country or c.country2, m.qualifier_admin1)] += 1.0
+            elif c.admin1 and c.feature_code == "ADM1":
+                weights[(c.country2, c.admin1)] += 1.0
+            elif c.admin1 and m.score >= 0.6:
+                weights[(c.country2, c.admin1)] += 0.5 * m.score
+        total = sum(weights.values())
+        return {k: v / total for k, v in weights.items()} if total else {}
+
     def _qualifiers(self, doc: "Doc", mentions: list[_Mention]) -> None:
         """"Paris, Texas", "Rome, Ga.", "the Barda district of Azerbaijan": constrain to the qualifier."""
-        text = doc.text
+        text = doc_text(doc)
         for a, b in zip(mentions, mentions[1:]):
             between = text[a.end:b.start]
             if a.sentence_index != b.sentence_index:
@@ -337,22 +467,32 @@ class PlaceResolver:
                     m.qualifier_country, m.qualifier_admin1 = "US", code
 
     def _score(self, m: _Mention, c: GeoCandidate, focus: dict[str, float],
-               anchors: list[GeoCandidate]) -> float:
+               anchors: list[GeoCandidate], admin_focus: dict[tuple[str, str], float] | None = None) -> float:
         s = math.log10(c.population + 1) / 7.0
         if c.is_country:
             s += 3.0
         elif c.feature_class == "A":
-            s += 0.8 if c.feature_code == "ADM1" else 0.5
+            s += 0.0 if c.source == "admin" else 0.8 if c.feature_code == "ADM1" else 0.5
         elif c.feature_class == "L":
             s += 0.5
         if c.main_name_match:
             s += 0.3
+        if c.feature_class == "A" and not c.is_country:
+            if m.area_noun:
+                s += 1.0
+            elif c.source == "admin" and any(o.feature_class == "P" and o.country2 == c.country2
+                                             and o.population >= 1000 for o in m.candidates):
+                s -= 1.5  # a derived division named after its town: the bare name is the town
         if c.source == "user":
             s += 0.5
         if c.feature_code == "PPLC":
             s += 0.3
         if c.country2:
             s += 2.0 * focus.get(c.country2, 0.0)
+            if c.feature_code == "ADM1" and c.source != "admin":  # "Georgia" in a US story is the state, in a Caucasus one the country
+                s += 2.0 * focus.get(c.country2, 0.0)
+            if admin_focus and c.admin1 and not c.is_country:
+                s += 1.5 * admin_focus.get((c.country2, c.admin1), 0.0)
         if m.qualifier_country:
             if c.country2 == m.qualifier_country and (m.qualifier_admin1 is None or c.admin1 == m.qualifier_admin1):
                 s += 3.0
@@ -364,13 +504,14 @@ class PlaceResolver:
                 s += 0.6
         return s
 
-    def _resolve(self, mentions: list[_Mention], focus: dict[str, float], anchors: list[GeoCandidate]) -> None:
+    def _resolve(self, mentions: list[_Mention], focus: dict[str, float], anchors: list[GeoCandidate],
+                 admin_focus: dict[tuple[str, str], float] | None = None) -> None:
         for m in mentions:
             if not m.candidates:
                 m.best, m.score, m.why = None, 0.0, "not in gazetteer"
                 continue
             cands = m.candidates[:60]
-            scored = sorted(((self._score(m, c, focus, anchors), c) for c in cands),
+            scored = sorted(((self._score(m, c, focus, anchors, admin_focus), c) for c in cands),
                             key=lambda x: (-x[0], -x[1].population))
             best_s, best = scored[0]
             z = sum(math.exp(3 * (s - best_s)) for s, _ in scored)
@@ -409,7 +550,7 @@ class PlaceResolver:
                 weights[cands[0].country2] += 0.5
         total = sum(weights.values())
         focus2 = {k: v / total for k, v in weights.items()} if total else focus
-        self._resolve(mentions, focus2, anchors)
+        self._resolve(mentions, focus2, anchors, self._admin_focus(mentions))
         return [self._to_record(m) for m in mentions]
 
     def _to_record(self, m: _Mention) -> PlaceMention:
@@ -434,6 +575,7 @@ class PlaceResolver:
         if not 0 <= trigger_token < len(doc):
             return None
         in_sent = [p for p in places if p.sentence_index == sentence_index]
+        exclude = [e for e in exclude if not self._place_phrase(doc, e, in_sent)]
         free = [p for p in in_sent if not any(_overlaps((p.start, p.end), e) for e in exclude)]
         held = [p for p in in_sent if p not in free]
         trigger = doc[trigger_token]
@@ -460,7 +602,8 @@ class PlaceResolver:
             return self._copy(best[1], best[2])
         # 2. the most specific place of the sentence
         if free:
-            p = min(free, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
+            p = min(free, key=lambda p: (self._fallback_rank(p), self._in_parentheses(doc, p),
+                                         abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: most specific place of the sentence")
         # 3. the place the section heading names ("## Siege of X"), for sentences that name none
         heading = self._heading_place(doc, sentence_index, places)
@@ -471,6 +614,39 @@ class PlaceResolver:
             p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
         return None
+
+    @staticmethod
+    def _fallback_rank(p: PlaceMention) -> int:
+        """Specificity of a place for the sentence fallback; a named village the gazetteer lacks
+        ("the village of X") is as specific as a resolved town."""
+        if p.geo_precision == "none" and p.reason.startswith("place-noun"):
+            return PRECISION_RANK["populated_place"]
+        return PRECISION_RANK.get(p.geo_precision, 2)
+
+    @staticmethod
+    def _in_parentheses(doc: "Doc", p: PlaceMention) -> bool:
+        """Whether the place sits in a parenthesis of its sentence (background, not the event)."""
+        sent = doc.char_span(p.start, p.end, alignment_mode="expand")
+        if sent is None:
+            return False
+        before = doc_text(doc)[sent.sent.start_char:p.start]
+        return before.count("(") > before.count(")")
+
+    def _place_phrase(self, doc: "Doc", span: tuple[int, int], places: list[PlaceMention]) -> bool:
+        """Whether an actor/recipient span is just a place ("Shusha", "the nearby Armenian village
+        X"): then the place it names is the event's place too, not an actor's affiliation."""
+        inside = [p for p in places if span[0] <= p.start and p.end <= span[1]]
+        sub = doc.char_span(span[0], span[1], alignment_mode="expand")
+        if not inside or sub is None:
+            return False
+        for t in sub:
+            if any(p.start <= t.idx < p.end for p in inside):
+                continue
+            if t.pos_ in ("DET", "ADJ", "PUNCT", "CCONJ") or t.lemma_.lower() in self._place_nouns \
+                    or fold(t.text) in self._demonyms:
+                continue
+            return False
+        return True
 
     def _role_penalty(self, doc: "Doc", toks: list[int]) -> int:
         """Extra distance for places that are not locations of the event: affiliations ("ministers
@@ -495,15 +671,19 @@ class PlaceResolver:
         if text.startswith("#"):
             return True
         doc = sent.doc
-        after = doc.text[sent.end_char:sent.end_char + 2]
+        full = doc_text(doc)
+        after = full[sent.end_char:sent.end_char + 2]
         return ("\n" in text) is False and len(sent) <= 10 and not re.search(r"[.!?:;,\"”)]$", text) \
-            and (after.startswith("\n") or sent.end_char >= len(doc.text)) and not any(t.pos_ in ("VERB", "AUX") for t in sent)
+            and (after.startswith("\n") or sent.end_char >= len(full)) and not any(t.pos_ in ("VERB", "AUX") for t in sent)
 
     def _heading_place(self, doc: "Doc", sentence_index: int, places: list[PlaceMention]) -> PlaceMention | None:
         """The single resolved place named by the nearest heading before the sentence (or None)."""
-        sents = list(doc.sents)
+        sents = doc_sents(doc)
+        flags = doc.user_data.setdefault("eventextract.heading_flags", {})
         for si in range(min(sentence_index, len(sents) - 1), -1, -1):
-            if self._is_heading(sents[si]):
+            if si not in flags:
+                flags[si] = self._is_heading(sents[si])
+            if flags[si]:
                 named = [p for p in places if p.sentence_index == si and p.geo_precision != "none"]
                 if len(named) == 1 and named[0].geo_precision != "country":
                     return named[0]
@@ -526,6 +706,9 @@ class PlaceResolver:
         if trigger.dep_ in ("nsubj", "dobj", "nsubjpass", "attr", "pobj", "xcomp", "ccomp", "advcl", "conj") \
                 and trigger.head.i != trigger.i:
             starts.append((trigger.head, 1))
+        # "encircled and attacked X": coordinated verbs share the object the parser gave the first one
+        shares_object = trigger.dep_ == "conj" and trigger.pos_ == "VERB" and trigger.head.pos_ == "VERB" \
+            and not any(c.dep_ in ("dobj", "obj") for c in trigger.children)
         for start, d0 in starts:
             frontier = [start]
             dist.setdefault(start.i, d0)
@@ -539,7 +722,8 @@ class PlaceResolver:
                             continue
                         if start is not trigger and child.i == trigger.i:
                             continue
-                        if start is not trigger and child.dep_ in ("dobj", "conj", "xcomp", "ccomp", "advcl"):
+                        if start is not trigger and child.dep_ in ("dobj", "conj", "xcomp", "ccomp", "advcl") \
+                                and not (child.dep_ == "dobj" and shares_object):
                             continue
                         if any(e[0] <= child.idx < e[1] for e in exclude):
                             continue
