@@ -98,9 +98,14 @@ def test_bad_documents_do_not_stop_a_run(tmp_path: Path, settings) -> None:
     (corpus / "ok.txt").write_text("Government troops captured the city of Homs on 5 May 2012.\n", encoding="utf-8")
     (corpus / "bin.txt").write_bytes(b"\x00\x01\x02garbage\x00" * 50)
     (corpus / "empty.md").write_text("", encoding="utf-8")
+    (corpus / "copy").mkdir()
+    (corpus / "copy" / "ok.txt").write_bytes((corpus / "ok.txt").read_bytes())
     info = pipeline.run([corpus], tmp_path / "out", settings=settings)
     docs = {d["doc_id"]: d for d in pq.read_table(Path(info.path) / "documents.parquet").to_pylist()}
     assert docs["ok.txt"]["status"] == "ok" and docs["ok.txt"]["n_events"] >= 1
+    # two copies of one file keep distinct event ids: nothing is quarantined as a duplicate
+    assert docs["copy/ok.txt"]["n_events"] == docs["ok.txt"]["n_events"]
+    assert pq.read_table(Path(info.path) / "quarantine.parquet").num_rows == 0
     assert docs["bin.txt"]["status"] == "failed" and docs["bin.txt"]["error"].startswith("E103")
     assert docs["empty.md"]["status"] == "empty"
 

@@ -105,9 +105,12 @@ def get_components(settings: Settings) -> Components:
 
 
 def event_id(document: Document, cand: EventCandidate) -> str:
-    """Stable id: the same input file and the same reading of it give the same id."""
-    parts = [document.sha256, document.doc_id.partition("#")[2], str(document.body_start + cand.trigger.start),
-             str(document.body_start + cand.trigger.end), cand.event_type, cand.polarity,
+    """Stable id: the same input (document id and file bytes) read the same way gives the same id.
+
+    The document id is part of it so that two copies of one file in a corpus keep distinct ids;
+    the rule id, so that two readings of one trigger (an intent and its action) do too."""
+    parts = [document.sha256, document.doc_id, str(document.body_start + cand.trigger.start),
+             str(document.body_start + cand.trigger.end), cand.event_type, cand.polarity, cand.rule_id,
              str(cand.actor.span.start if cand.actor else ""), str(cand.recipient.span.start if cand.recipient else "")]
     return "ev_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
