@@ -99,7 +99,7 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         out_batch = fut.result()
         outputs.append(out_batch)
         if bar is not None:
-            bar.advance(len(out_batch.documents))
+            bar.advance(out_batch.n_files)
     if bar is not None:
         bar.close()
     timings["process"] = time.perf_counter() - t0
@@ -121,13 +121,13 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
 
 
 class _progress:
-    """A small progress bar on stderr (documents done / files planned)."""
+    """A small progress bar on stderr (input files done / planned)."""
 
     def __init__(self, total: int) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self._p = Progress(TextColumn("processing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        self._p = Progress(TextColumn("files"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                            console=Console(stderr=True), transient=False)
         self._p.start()
         self._task = self._p.add_task("docs", total=total)

@@ -256,6 +256,7 @@ class BatchOutput:
     documents: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     n_words: int = 0
+    n_files: int = 0
 
 
 def document_row(res: DocumentResult) -> dict[str, Any]:
@@ -271,7 +272,7 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
     """Ingest, analyse and turn into rows one batch of input files."""
     started = time.perf_counter()
     comps = get_components(settings)
-    out = BatchOutput()
+    out = BatchOutput(n_files=len(files))
     docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars))
     for res in process_documents(docs, comps, run_id, extracted_at):
         out.events.extend(e.as_dict() for e in res.events)
