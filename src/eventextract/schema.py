@@ -48,6 +48,19 @@ class FieldSpec:
     maximum: float | None = None
     csv: bool = True
 
+    def value_constraints(self) -> dict[str, Any]:
+        """enum / pattern / minimum / maximum, under the keywords JSON Schema and Frictionless share."""
+        out: dict[str, Any] = {}
+        if self.enum:
+            out["enum"] = list(self.enum)
+        if self.pattern:
+            out["pattern"] = self.pattern
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class TableSpec:
@@ -113,15 +126,7 @@ def json_schema(name: str) -> dict[str, Any]:
     spec = table(name)
     props: dict[str, Any] = {}
     for f in spec.fields:
-        base = dict(JSON_TYPES[f.type])
-        if f.enum:
-            base["enum"] = list(f.enum)
-        if f.pattern:
-            base["pattern"] = f.pattern
-        if f.minimum is not None:
-            base["minimum"] = f.minimum
-        if f.maximum is not None:
-            base["maximum"] = f.maximum
+        base = {**JSON_TYPES[f.type], **f.value_constraints()}
         if f.required:
             prop = base
         else:
@@ -153,14 +158,7 @@ def table_schema(name: str, csv: bool = False) -> dict[str, Any]:
             cons["required"] = True
         if f.unique:
             cons["unique"] = True
-        if f.enum:
-            cons["enum"] = list(f.enum)
-        if f.pattern:
-            cons["pattern"] = f.pattern
-        if f.minimum is not None:
-            cons["minimum"] = f.minimum
-        if f.maximum is not None:
-            cons["maximum"] = f.maximum
+        cons.update(f.value_constraints())
         if cons:
             d["constraints"] = cons
         fields.append(d)
