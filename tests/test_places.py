@@ -147,3 +147,38 @@ def test_mojibake_name_is_one_mention(nlp, resolver):
     doc = nlp("Troops entered the village of K…ôrkicahan at night.")
     places = resolver.annotate(doc)
     assert [p.text for p in places] == ["K…ôrkicahan"] and places[0].geonameid == 147736
+
+
+def _sent(doc, word: str) -> int:
+    i = _trigger(doc, word)
+    return next(k for k, s in enumerate(doc.sents) if s.start <= i < s.end)
+
+
+def test_next_sentence_without_place_takes_the_previous_event_place(nlp, resolver):
+    doc = nlp("Rebel gunners shelled Tovuz on Monday. Four people were killed and dozens fled.\n\n"
+              "Talks resumed later.")
+    places = resolver.annotate(doc)
+    first = resolver.link(doc, _trigger(doc, "shelled"), 0, places)
+    assert first is not None and first.text == "Tovuz"
+    second = resolver.link(doc, _trigger(doc, "killed"), _sent(doc, "killed"), places)
+    assert second is not None and second.text == "Tovuz" and "previous event" in second.reason
+    # a new paragraph does not inherit the place
+    assert resolver.link(doc, _trigger(doc, "resumed"), _sent(doc, "resumed"), places) is None
+
+
+def test_place_inside_the_attacked_target_is_the_event_place(nlp, resolver):
+    text = "Government units attacked rebel positions near the city of Ganja at dawn."
+    doc = nlp(text)
+    places = resolver.annotate(doc)
+    rec = text.index("rebel positions")
+    exclude = [(0, len("Government units")), (rec, text.index(" at dawn"))]
+    place = resolver.link(doc, _trigger(doc, "attacked"), 0, places, exclude=exclude)
+    assert place is not None and place.text == "Ganja" and "target" in place.reason
+
+
+def test_destination_of_a_withdrawal_is_not_the_event_place(nlp, resolver):
+    doc = nlp("The garrison withdrew to Ganja overnight.")
+    places = resolver.annotate(doc)
+    assert any(p.text == "Ganja" for p in places)
+    place = resolver.link(doc, _trigger(doc, "withdrew"), 0, places)
+    assert place is None or place.text != "Ganja"

@@ -41,7 +41,16 @@ BLOCKING_LABELS = {"NORP", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARD
 #: prepositions whose object is a place-like argument ("in X", "near X", "took X")
 LOCATIVE_PREPS = {"in", "at", "near", "to", "from", "into", "toward", "towards", "around", "outside",
                   "inside", "across", "through", "on", "over", "of", "within", "throughout", "between",
-                  "via", "along", "beyond", "behind", "by", "off", "onto", "upon", "against", "past"}
+                  "via", "along", "beyond", "behind", "by", "off", "onto", "upon", "against", "past",
+                  "above", "below", "under", "beneath", "beside", "among", "amid", "amidst"}
+#: prepositions that do not put a place inside an event's target ("the leaders from X", "presidents of X")
+NON_TARGET_PREPS = {"from", "by", "with", "to", "for", "of", "toward", "towards", "into"}
+#: determiners that make a noun refer back to something already told ("this operation", "the siege")
+DEMONSTRATIVES = {"this", "that", "these", "those"}
+#: settlement nouns that name small places ("the village X" is not what "the city" refers to)
+SMALL_SETTLEMENTS = {"village", "hamlet", "settlement", "suburb", "outskirts"}
+#: memory of event places per Doc (sentence_index -> place), for "names no place" context
+_MEMORY_KEY = "eventextract.event_places"
 #: parse dependencies followed from an event trigger to its place argument
 ARG_DEPS = {"dobj", "prep", "pobj", "conj", "appos", "compound", "nsubjpass", "npadvmod", "advmod",
             "obl", "nmod", "attr", "oprd", "acl", "xcomp", "advcl", "pcomp", "dative", "relcl", "obj"}
@@ -83,7 +92,8 @@ def _lexicon() -> dict[str, object]:
                 comma_only.add(ab.strip())
     return {"stop": _read_list("stoplist.txt"), "demonyms": _read_list("demonyms.txt"),
             "place_nouns": nouns, "state_abbrev": abbrev, "abbrev_comma_only": frozenset(comma_only),
-            "institutions": _read_list("institution_words.txt")}
+            "institutions": _read_list("institution_words.txt"), "event_nouns": _read_list("event_nouns.txt"),
+            "withdrawal_verbs": _read_list("withdrawal_verbs.txt")}
 
 
 @dataclass
@@ -132,6 +142,8 @@ class PlaceResolver:
         self._state_abbrev: dict[str, str] = lex["state_abbrev"]  # type: ignore[assignment]
         self._abbrev_comma_only: frozenset[str] = lex["abbrev_comma_only"]  # type: ignore[assignment]
         self._institutions: frozenset[str] = lex["institutions"]  # type: ignore[assignment]
+        self._event_nouns: frozenset[str] = lex["event_nouns"]  # type: ignore[assignment]
+        self._withdrawal_verbs: frozenset[str] = lex["withdrawal_verbs"]  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ finding toponyms
     def _lookup(self, text: str) -> list[GeoCandidate]:
@@ -202,6 +214,9 @@ class PlaceResolver:
                         blocked[i] = True
                     continue
                 add(span, "ner:" + ent.label_, cands)
+            elif ent.label_ == "NORP" and self._named_area(doc, ent):
+                cands = self._lookup(ent.text)
+                add(ent, "place-noun; NORP name of an area" if not cands else "gazetteer:NORP; area name", cands)
             elif ent.label_ in BLOCKING_LABELS:
                 for i in range(ent.start, ent.end):
                     blocked[i] = True
@@ -240,8 +255,8 @@ class PlaceResolver:
                 ent = other_ents.get(i)
                 institution = self._institution_name(doc, i, j, sent_of)
                 if institution:
-                    if ent is not None and ent.start < i and not all(
-                            doc[k].lower_ in COMPASS for k in range(ent.start, i)):
+                    if ent is not None and ent.start < i and not all(  # "the Texas Department of ..."
+                            doc[k].lower_ in COMPASS or doc[k].lower_ == "the" for k in range(ent.start, i)):
                         continue
                 elif self._in_longer_name(doc, i, j, sent_of):
                     continue
@@ -361,12 +376,23 @@ class PlaceResolver:
             return True
         return j < len(doc) and cap(j) and doc[j - 1].whitespace_ != ""
 
+    def _named_area(self, doc: "Doc", ent: "Span") -> bool:
+        """Whether a NORP entity is really the name of an area: it is not a listed demonym and it
+        names a division noun ("the Shahumian region", "the region of Shahumian")."""
+        if fold(ent.text) in self._demonyms or not ent.text[:1].isupper():
+            return False
+        nxt = doc[ent.end] if ent.end < len(doc) else None
+        if nxt is not None and self._place_nouns.get(nxt.lower_) == "area" and not nxt.text[:1].isupper():
+            return True
+        return ent.start >= 2 and doc[ent.start - 1].lower_ == "of" \
+            and self._place_nouns.get(doc[ent.start - 2].lower_) == "area"
+
     def _after_place_noun(self, doc: "Doc", i: int, noun_ends: set[int]) -> bool:
         """'the village of X', 'the village X': a proper name introduced by a settlement noun."""
         k = i - 1
         if k >= 0 and doc[k].lower_ == "of":
             k -= 1
-        if k >= 0 and doc[k].text in (",", "and") and (k - 1 in noun_ends or
+        if k >= 0 and doc[k].text in (",", "and") and doc[i].ent_type_ != "PERSON" and (k - 1 in noun_ends or
                                                          (k >= 1 and doc[k - 1].text == "," and k - 2 in noun_ends)):
             return True  # "the villages of A, B and C"
         return k >= 0 and self._place_nouns.get(doc[k].lemma_.lower()) == "settlement" and doc[i].pos_ == "PROPN"
@@ -400,7 +426,8 @@ class PlaceResolver:
         if seen_as_ner:
             return True
         if in_other_ent:  # tagged PERSON/ORG: needs a place role plus a plausible candidate
-            return role and (strong or in_focus or pop >= MIN_POP_BARE)
+            # (a section heading has little syntax: "Stepanakert under siege")
+            return (role or self._is_heading(span.sent)) and (strong or in_focus or pop >= MIN_POP_BARE)
         if strong or pop >= MIN_POP_BARE:
             return True
         return (role or in_focus) and pop >= MIN_POP_EVIDENCE
@@ -571,49 +598,264 @@ class PlaceResolver:
         """The place of the event whose trigger head is doc[trigger_token]; returns a PlaceMention
         (a copy) with geo_precision set and `reason` explaining the choice, or None.
         `exclude`: char spans of the event's actor/recipient (a place inside an actor phrase such as
-        'Azerbaijani forces stationed in Shusha' is not automatically the event place)."""
+        'Azerbaijani forces stationed in Shusha' is not automatically the event place).
+
+        Order: a place argument of the trigger in the parse (a place inside the event's target
+        phrase counts as the target's location: "attacked positions near X"); a back-reference
+        ("the town", "this operation", "the siege") to an earlier place or event; the most specific
+        place of the sentence; the place of the previous event of the same paragraph (the sentence
+        names no place); the place of the section heading; a place inside the actor/recipient.
+        Each chosen place is remembered per Doc (``doc.user_data``) for the paragraph rule, so
+        events should be linked in document order."""
         if not 0 <= trigger_token < len(doc):
             return None
-        in_sent = [p for p in places if p.sentence_index == sentence_index]
+        place = self._link(doc, trigger_token, sentence_index, places, exclude)
+        if place is not None and not place.reason.startswith("actor:"):
+            doc.user_data.setdefault(_MEMORY_KEY, {})[sentence_index] = place
+        return place
+
+    def _link(self, doc: "Doc", trigger_token: int, sentence_index: int, places: list[PlaceMention],
+              exclude: Sequence[tuple[int, int]]) -> PlaceMention | None:
+        in_sent = [p for p in places if p.sentence_index == sentence_index and not self._destination(doc, p)]
+        trigger = doc[trigger_token]
         exclude = [e for e in exclude if not self._place_phrase(doc, e, in_sent)]
         free = [p for p in in_sent if not any(_overlaps((p.start, p.end), e) for e in exclude)]
         held = [p for p in in_sent if p not in free]
-        trigger = doc[trigger_token]
+        targets = self._target_places(doc, trigger, exclude, held)
 
         # 1. the trigger's arguments in the parse
         dist = self._arg_distances(trigger, exclude)
-        best: tuple[tuple, PlaceMention | None, str] | None = None
+        scored: list[tuple[tuple, PlaceMention, str]] = []
         for p in free:
             toks = self._tokens(doc, p)
             d = min((dist[t] for t in toks if t in dist), default=None)
             if d is None:
                 continue
             d += self._role_penalty(doc, toks)
-            key = (d, PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx))
-            if best is None or key < best[0]:
-                best = (key, p, f"parse: argument of '{trigger.text}' at depth {d}")
+            scored.append(((d, PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)), p,
+                           f"parse: argument of '{trigger.text}' at depth {d}"))
+        for p, d in targets:
+            scored.append(((d, PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)), p,
+                           f"parse: place of the target of '{trigger.text}' at depth {d}"))
+        scored = [x for x in scored if x[0][0] <= 6]
+        best = min(scored, key=lambda x: x[0]) if scored else None
+        if best is not None:
+            best = self._more_specific(best, scored)
         anaphor = self._anaphor(doc, trigger, dist, places, sentence_index)
-        if best is not None and best[0][0] > 6:
-            best = None
         if anaphor is not None and (best is None or anaphor[0] < best[0][0]):
             return self._copy(anaphor[1], f"context: '{anaphor[2]}' refers to {anaphor[1].text} "
                                           f"(sentence {anaphor[1].sentence_index})")
-        if best is not None and best[1] is not None:
+        if best is None or best[0][0] >= 3:
+            event = self._event_anaphor(doc, trigger, sentence_index, places)
+            if event is not None:
+                return self._copy(event[0], event[1])
+        if best is not None:
             return self._copy(best[1], best[2])
         # 2. the most specific place of the sentence
         if free:
             p = min(free, key=lambda p: (self._fallback_rank(p), self._in_parentheses(doc, p),
                                          abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: most specific place of the sentence")
-        # 3. the place the section heading names ("## Siege of X"), for sentences that name none
+        # 3. the sentence names no place: the place of the previous event of the paragraph
+        prev = self._previous_event_place(doc, sentence_index)
+        if prev is not None:
+            return self._copy(prev, f"context: sentence names no place; place of the previous event of "
+                                    f"the paragraph (sentence {prev.sentence_index})")
+        # 4. the place the section heading names ("## Siege of X"), for sentences that name none
         heading = self._heading_place(doc, sentence_index, places)
         if heading is not None:
             return self._copy(heading, f"section: place of the heading (sentence {heading.sentence_index})")
-        # 4. an actor/recipient phrase is the only place
+        # 5. an actor/recipient phrase is the only place
         if held:
             p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
         return None
+
+    @staticmethod
+    def _more_specific(best: tuple[tuple, PlaceMention, str], scored: list[tuple[tuple, PlaceMention, str]]
+                       ) -> tuple[tuple, PlaceMention, str]:
+        """A country or region chosen by the parse gives way to a town inside it that is an argument
+        nearly as close ("in the capital of X, Y", "in Y, X"): the town is the more precise place."""
+        p = best[1]
+        if p.geo_precision not in ("country", "admin_region") or not p.country:
+            return best
+        inner = [x for x in scored if x[1].geo_precision == "populated_place" and x[1].country == p.country
+                 and x[0][0] <= best[0][0] + 1 and (p.geo_precision == "country" or x[1].admin1 == p.admin1)]
+        if not inner:
+            return best
+        x = min(inner, key=lambda x: x[0])
+        return x[0], x[1], x[2] + f"; more specific than {p.text}"
+
+    def _target_places(self, doc: "Doc", trigger: "Token", exclude: Sequence[tuple[int, int]],
+                       held: list[PlaceMention]) -> list[tuple[PlaceMention, int]]:
+        """Places inside an excluded actor/recipient phrase that lie in the trigger's object ("attacked
+        positions above the village X", "X was captured by ..."): the target's location is the event's
+        place (an actor's affiliation or base is not). Returns (place, depth) pairs."""
+        if not held:
+            return []
+        heads = {trigger.i}
+        if trigger.dep_ == "conj" and trigger.head.pos_ == "VERB" and trigger.pos_ == "VERB":
+            heads.add(trigger.head.i)  # "encircled and attacked X": X hangs on the first verb
+        out: list[tuple[PlaceMention, int]] = []
+        for p in held:
+            toks = self._tokens(doc, p)
+            if not toks:
+                continue
+            tok = doc[toks[0]]
+            while tok.head.i in toks and tok.head.i != tok.i:
+                tok = tok.head
+            root = tok
+            for _ in range(8):  # up to the phrase that is the trigger's object
+                if root.head.i in heads and (root.dep_ in ("dobj", "obj", "nsubjpass") or (
+                        root.dep_ == "pobj" and trigger.pos_ == "NOUN")):
+                    break
+                if root.dep_ == "pobj" and root.head.head.i in heads and root.head.lower_ in ("on", "against") \
+                        or root.head.i == root.i:
+                    break
+                if root.dep_ == "prep" and root.head.i in heads and root.lower_ in LOCATIVE_PREPS \
+                        and root.lower_ not in NON_TARGET_PREPS:
+                    break  # the parse makes it the trigger's own locative ("attacked ... near X")
+                root = root.head
+            else:
+                continue
+            if root.head.i == root.i and root.i not in heads:
+                continue
+            if root.dep_ == "pobj" and root.head.head.i in heads and root.head.lower_ in ("on", "against"):
+                pass
+            elif root.dep_ == "prep" and root.head.i in heads:
+                pass
+            elif not (root.head.i in heads and root.dep_ in ("dobj", "obj", "nsubjpass", "pobj")):
+                continue
+            depth = self._target_depth(doc, p, root)
+            if depth is not None:
+                out.append((p, 1 + depth))
+        return out
+
+    def _destination(self, doc: "Doc", p: PlaceMention) -> bool:
+        """Whether the place is where a withdrawal goes ("fled to X", "retreat north to X"): the place
+        of a withdrawal is where it starts, so the destination is never an event place."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        tok = doc[toks[0]]
+        while tok.head.i in toks and tok.head.i != tok.i:
+            tok = tok.head
+        if tok.dep_ == "pobj" and tok.head.lower_ == "of" and self._place_nouns.get(tok.head.head.lower_):
+            tok = tok.head.head  # "to the city of X"
+        elif tok.dep_ in ("appos", "compound") and self._place_nouns.get(tok.head.lower_):
+            tok = tok.head  # "to the town X"
+        if tok.dep_ != "pobj" or tok.head.lower_ not in ("to", "toward", "towards", "into"):
+            return False
+        verb = tok.head.head
+        if verb.dep_ in ("npadvmod", "advmod") and verb.head.i != verb.i:
+            verb = verb.head  # "retreat north to X"
+        return fold(verb.lemma_) in self._withdrawal_verbs
+
+    def _target_depth(self, doc: "Doc", p: PlaceMention, root: "Token") -> int | None:
+        """Steps from the head of a target phrase down to the place, through its own noun phrase and
+        locative prepositions only (no clauses, no 'of'-affiliations of non-place nouns); else None."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return None
+        if root.i in toks:
+            return 0
+        tok = doc[toks[0]]
+        while tok.head.i in toks and tok.head.i != tok.i:
+            tok = tok.head
+        steps = 0
+        while tok.i != root.i:
+            head = tok.head
+            if head.i == tok.i or steps > 5:
+                return None
+            if tok.dep_ in ("compound", "amod", "nmod") and not self._place_nouns.get(head.lemma_.lower()):
+                return None  # a modifier of a non-place noun is an affiliation ("the Karabakh defence")
+            if tok.dep_ in ("compound", "appos", "amod", "nmod", "npadvmod"):
+                pass
+            elif tok.dep_ == "pobj":
+                if head.lower_ not in LOCATIVE_PREPS:
+                    return None
+                if head.lower_ in NON_TARGET_PREPS and not (
+                        head.lower_ == "of" and self._place_nouns.get(head.head.lemma_.lower())):
+                    return None
+            elif tok.dep_ != "prep":
+                return None
+            tok = head
+            steps += 1
+        return min(steps, 3)
+
+    def _paragraph_of(self, doc: "Doc") -> list[int]:
+        """Paragraph number of each sentence (a new paragraph starts after a line break)."""
+        cached = doc.user_data.get("eventextract.paragraphs")
+        if cached is not None:
+            return cached
+        full = doc_text(doc)
+        out: list[int] = []
+        para = 0
+        prev_end = None
+        for sent in doc_sents(doc):
+            if prev_end is not None:
+                gap = full[prev_end:sent.start_char]
+                if "\n" in gap:
+                    para += 1
+            out.append(para)
+            body = sent.text.rstrip()
+            prev_end = sent.start_char + len(body)
+        doc.user_data["eventextract.paragraphs"] = out
+        return out
+
+    def _previous_event_place(self, doc: "Doc", sentence_index: int) -> PlaceMention | None:
+        """The place linked to the latest earlier event of the same paragraph (or None)."""
+        memory: dict[int, PlaceMention] = doc.user_data.get(_MEMORY_KEY, {})
+        paras = self._paragraph_of(doc)
+        if sentence_index >= len(paras):
+            return None
+        earlier = [si for si in memory if si < sentence_index and paras[si] == paras[sentence_index]]
+        return memory[max(earlier)] if earlier else None
+
+    def _event_anaphor(self, doc: "Doc", trigger: "Token", sentence_index: int,
+                       places: list[PlaceMention]) -> tuple[PlaceMention, str] | None:
+        """"This operation failed", "the siege was lifted": an event told before. 'this/that X' is the
+        previous event of the paragraph; 'the X' is the latest earlier mention of the same noun in the
+        section (a heading "X under siege", or a sentence whose event has a place)."""
+        nouns = [t for t in [trigger, *trigger.children]
+                 if t.pos_ == "NOUN" and (t is trigger or t.dep_ in ("nsubj", "nsubjpass"))
+                 and fold(t.lemma_) in self._event_nouns and not t.ent_type_]
+        sents = doc_sents(doc)
+        for noun in nouns:
+            dets = [c.lower_ for c in noun.children if c.dep_ == "det"]
+            if not dets or any(c.dep_ == "prep" for c in noun.children):
+                continue
+            if dets[0] in DEMONSTRATIVES:
+                prev = self._previous_event_place(doc, sentence_index)
+                if prev is not None:
+                    return prev, f"context: '{dets[0]} {noun.text}' is the previous event (sentence {prev.sentence_index})"
+                continue
+            if dets[0] != "the":
+                continue
+            lemma = noun.lemma_.lower()
+            memory: dict[int, PlaceMention] = doc.user_data.get(_MEMORY_KEY, {})
+            for si in range(sentence_index - 1, max(-1, sentence_index - 15), -1):
+                sent = sents[si]
+                if not any(t.lemma_.lower() == lemma for t in sent):
+                    if self._is_heading_cached(doc, si):
+                        break  # the section starts here
+                    continue
+                if self._is_heading_cached(doc, si):
+                    place = self._heading_place(doc, si, places)
+                elif si in memory:
+                    place = memory[si]
+                else:
+                    continue
+                if place is not None:
+                    return place, f"context: 'the {noun.text}' refers back to sentence {si} ({place.text})"
+                break
+        return None
+
+    def _is_heading_cached(self, doc: "Doc", si: int) -> bool:
+        flags = doc.user_data.setdefault("eventextract.heading_flags", {})
+        if si not in flags:
+            flags[si] = self._is_heading(doc_sents(doc)[si])
+        return flags[si]
 
     @staticmethod
     def _fallback_rank(p: PlaceMention) -> int:
@@ -637,8 +879,8 @@ class PlaceResolver:
         X"): then the place it names is the event's place too, not an actor's affiliation."""
         inside = [p for p in places if span[0] <= p.start and p.end <= span[1]]
         sub = doc.char_span(span[0], span[1], alignment_mode="expand")
-        if not inside or sub is None:
-            return False
+        if not inside or sub is None or any(p.geo_precision == "country" for p in inside):
+            return False  # a country named as actor ("Russia mediated") is not where it happened
         for t in sub:
             if any(p.start <= t.idx < p.end for p in inside):
                 continue
@@ -744,14 +986,32 @@ class PlaceResolver:
             sub = (tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge))
             if any(sub[0] <= p.start and p.end <= sub[1] for p in places):
                 continue  # "the town of X": X itself is the argument
+            before = [p for p in places if p.end <= tok.idx and p.geo_precision == "populated_place"
+                      and sentence_index - 6 <= p.sentence_index <= sentence_index
+                      and not self._named_as_other_kind(doc, p, tok.lower_)]
+            paras = self._paragraph_of(doc)
+            same = [p for p in before if paras[p.sentence_index] == paras[sentence_index]]
+            if same:  # the last such place of the paragraph, else the heading's, else the last before
+                return d, same[-1], f"the {tok.text}"
             heading = self._heading_place(doc, sentence_index, places)
             if heading is not None and heading.geo_precision == "populated_place":
                 return d, heading, f"the {tok.text}"
-            before = [p for p in places if p.end <= tok.idx and p.geo_precision == "populated_place"
-                      and sentence_index - 6 <= p.sentence_index <= sentence_index]
             if before:
                 return d, before[-1], f"the {tok.text}"
         return None
+
+    def _named_as_other_kind(self, doc: "Doc", p: PlaceMention, noun: str) -> bool:
+        """Whether the text introduced the place with a settlement noun of another size ("the village
+        X" is not what a later "the city" refers to)."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        k = toks[0] - 1
+        if k >= 0 and doc[k].lower_ == "of":
+            k -= 1
+        if k < 0 or self._place_nouns.get(doc[k].lemma_.lower()) != "settlement":
+            return False
+        return (doc[k].lemma_.lower() in SMALL_SETTLEMENTS) != (noun in SMALL_SETTLEMENTS)
 
     @staticmethod
     def _copy(p: PlaceMention, reason: str) -> PlaceMention:
