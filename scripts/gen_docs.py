@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from eventextract import schema
 from eventextract.cli import app
+from eventextract.errors import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["run", "annotate", "eval", "validate", "verify", "serve", "schema"]
@@ -24,11 +25,20 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
+def error_reference() -> str:
+    lines = ["# Error codes", "", "Generated from `eventextract.errors.CATALOGUE` by `make docs`; do not edit.", "",
+             "A document-level error is recorded in the documents table as `<code>: <message>` and the run goes on.",
+             "", "| code | meaning |", "|---|---|"]
+    lines += [f"| {code} | {text} |" for code, text in sorted(CATALOGUE.items())]
+    return "\n".join(lines)
+
+
 def main() -> None:
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "schema.md").write_text(schema.markdown_reference() + "\n", encoding="utf-8")
     (ROOT / "docs" / "cli.md").write_text(cli_reference() + "\n", encoding="utf-8")
-    print("wrote docs/schema.md and docs/cli.md")
+    (ROOT / "docs" / "errors.md").write_text(error_reference() + "\n", encoding="utf-8")
+    print("wrote docs/schema.md, docs/cli.md and docs/errors.md")
 
 
 if __name__ == "__main__":

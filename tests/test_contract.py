@@ -107,3 +107,13 @@ def test_version_has_one_source() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert eventextract.__version__ == project["version"]
     assert project["version"] not in (ROOT / "src" / "eventextract" / "__init__.py").read_text(encoding="utf-8")
+
+
+def test_generated_cli_and_error_docs_are_current() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert (ROOT / "docs" / "errors.md").read_text(encoding="utf-8") == gen.error_reference() + "\n", "run `make docs`"
+    assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.cli_reference() + "\n", "run `make docs`"

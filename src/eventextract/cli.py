@@ -6,6 +6,7 @@ when those commands run); every other command calls library functions directly.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -58,6 +59,8 @@ def run(
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True)
     except EventExtractError as exc:
         _fail(exc)
+    # Prefect logs the shutdown of its temporary API at exit; keep the release folder the last line
+    logging.getLogger("prefect").setLevel(logging.WARNING)
     typer.echo(path)
 
 
