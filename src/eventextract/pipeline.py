@@ -111,8 +111,12 @@ def event_id(document: Document, cand: EventCandidate) -> str:
     the rule id, so that two readings of one trigger (an intent and its action) do too."""
     parts = [document.sha256, document.doc_id, str(document.body_start + cand.trigger.start),
              str(document.body_start + cand.trigger.end), cand.event_type, cand.polarity, cand.rule_id,
-             str(cand.actor.span.start if cand.actor else ""), str(cand.recipient.span.start if cand.recipient else "")]
+             _span_start(cand.actor), _span_start(cand.recipient)]
     return "ev_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+def _span_start(ref: ActorRef | None) -> str:
+    return str(ref.span.start) if ref is not None and ref.span is not None else ""
 
 
 def _shift(span: Span | None, base: int) -> tuple[str | None, int | None, int | None]:
@@ -172,7 +176,7 @@ def analyse(document: Document, sdoc: "Doc", comps: Components, run_id: str,
             continue
         if cand.polarity != "asserted" and not comps.settings.keep_non_asserted:
             continue
-        exclude = [(r.span.start, r.span.end) for r in (cand.actor, cand.recipient) if r is not None]
+        exclude = [(r.span.start, r.span.end) for r in (cand.actor, cand.recipient) if r is not None and r.span]
         timex = comps.dates.link(sdoc, cand.trigger_token, cand.sentence_index, timexes)
         place = comps.places.link(sdoc, cand.trigger_token, cand.sentence_index, places, exclude=exclude)
         result.events.append(build_record(document, cand, timex, place, comps, run_id, extracted_at))

@@ -90,14 +90,19 @@ class PlaceMention:
 
 @dataclass(slots=True)
 class ActorRef:
-    """An actor slot: its span in the text and what the actor dictionary made of it."""
+    """An actor slot: its span in the text and what the actor dictionary made of it.
 
-    span: Span
+    ``span`` is None for an actor the sentence does not name but the context gives (an agentless
+    passive in a narrative whose side is clear): then only name/country/sector are set and
+    ``resolution`` says where they came from."""
+
+    span: Span | None
     name: str | None = None
     country: str | None = None  # alpha-3, ';'-joined for compound actors
     sector: str | None = None  # ';'-joined for compound actors
     members: tuple[str, ...] = ()
-    resolution: str = "unknown"  # dictionary | title | unknown | coreference | passive_agent
+    #: dictionary | title | unknown | coreference | passive_agent | context
+    resolution: str = "unknown"
 
 
 @dataclass(slots=True)
