@@ -182,3 +182,57 @@ def test_destination_of_a_withdrawal_is_not_the_event_place(nlp, resolver):
     assert any(p.text == "Ganja" for p in places)
     place = resolver.link(doc, _trigger(doc, "withdrew"), 0, places)
     assert place is None or place.text != "Ganja"
+
+
+def test_descriptive_capital_resolves_to_the_national_capital(nlp, resolver):
+    doc = nlp("The two sides finally signed the truce in the Belarusian capital after a long night.")
+    places = resolver.annotate(doc)
+    cap = next(p for p in places if p.text.endswith("capital"))
+    assert cap.geonameid == 625144 and cap.country == "BLR"
+    linked = resolver.link(doc, _trigger(doc, "signed"), 0, places)
+    assert linked is not None and linked.geonameid == 625144
+
+
+def test_hyphenated_title_is_not_a_town(nlp, resolver):
+    doc = nlp("The Secretary-General condemned the raid on the camp near Mekelle.")
+    texts = {p.text for p in resolver.annotate(doc)}
+    assert "Secretary" not in texts and "Mekelle" in texts
+
+
+def test_capital_of_a_foreign_country_is_the_city_not_the_state(nlp, resolver):
+    doc = nlp("Kyiv, Kharkiv and Donetsk came under fire again as Ukraine and Russia traded blame. "
+              "Washington blamed the separatists for the shelling of Donetsk.")
+    wash = _by_text(resolver.annotate(doc))["Washington"]
+    assert wash.geonameid == 4140963
+
+
+def test_city_subject_of_a_speech_verb_is_not_the_event_place(nlp, resolver):
+    doc = nlp("Moscow denied any role in the shelling of the border post.")
+    places = resolver.annotate(doc)
+    linked = resolver.link(doc, _trigger(doc, "denied"), 0, places)
+    assert linked is None or linked.reason.startswith("actor:")
+
+
+def test_the_town_skips_acting_capitals_and_reference_points(nlp, resolver):
+    doc = nlp("Volunteer battalions entered the railway town of Ilovaisk, east of Donetsk. Kyiv said that "
+              "Russian units had crossed the border, which Moscow rejected. The columns that left the town "
+              "were attacked.")
+    places = resolver.annotate(doc)
+    trig = _trigger(doc, "attacked")
+    linked = resolver.link(doc, trig, doc[trig].sent.start and 2, places)
+    assert linked is not None and linked.geonameid == 707679 and "the town" in linked.reason
+
+
+def test_heading_word_tagged_as_noun_is_a_place(nlp, resolver):
+    doc = nlp("## Ilovaisk\n\nThe battalions were soon surrounded by separatist units.")
+    places = resolver.annotate(doc)
+    assert any(p.geonameid == 707679 for p in places)
+
+
+def test_main_place_of_the_document_when_nothing_else_names_one(nlp, resolver):
+    doc = nlp("Government forces shelled Aleppo on Monday. Rebels in Aleppo said the bombardment went on.\n\n"
+              "The agency said it could not deliver food any more.")
+    places = resolver.annotate(doc)
+    si = len(list(doc.sents)) - 1
+    linked = resolver.link(doc, _trigger(doc, "deliver"), si, places)
+    assert linked is not None and linked.geonameid == 170063 and linked.reason.startswith("document:")

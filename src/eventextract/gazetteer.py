@@ -604,6 +604,13 @@ class Gazetteer:
                                   (code2.upper(), admin1)).fetchone()
         return self._candidate(row, True) if row else None
 
+    def capital(self, code2: str) -> GeoCandidate | None:
+        """The national capital (feature code PPLC) of country ``code2``, for descriptive mentions
+        such as "the Belarusian capital"."""
+        row = self._con().execute("SELECT * FROM places WHERE cc2 = ? AND fclass = 'P' AND fcode = 'PPLC' "
+                                  "ORDER BY population DESC LIMIT 1", (code2.upper(),)).fetchone()
+        return self._candidate(row, True) if row else None
+
     def alpha3(self, code: str | None) -> str | None:
         """ISO alpha-3 of an alpha-2 code (or the code itself when already alpha-3)."""
         if not code:

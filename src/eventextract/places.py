@@ -38,6 +38,8 @@ NER_PLACE_LABELS = {"GPE": 1.0, "LOC": 0.9, "FAC": 0.6}
 #: entity labels whose tokens are never scanned for place names
 BLOCKING_LABELS = {"NORP", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL",
                    "LANGUAGE", "LAW", "EVENT", "WORK_OF_ART", "PRODUCT"}
+#: numeric entity labels: a span of them without any number-like token is a mislabel
+NUMERIC_LABELS = {"MONEY", "QUANTITY", "CARDINAL", "PERCENT", "ORDINAL"}
 #: prepositions whose object is a place-like argument ("in X", "near X", "took X")
 LOCATIVE_PREPS = {"in", "at", "near", "to", "from", "into", "toward", "towards", "around", "outside",
                   "inside", "across", "through", "on", "over", "of", "within", "throughout", "between",
@@ -90,10 +92,16 @@ def _lexicon() -> dict[str, object]:
             abbrev[ab.strip()] = code.strip()
             if "comma" in (f.strip() for f in flags):
                 comma_only.add(ab.strip())
+    demonym_countries: dict[str, str] = {}
+    for line in (DATA_DIR / "demonym_countries.tsv").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            adj, code = line.split("\t")
+            demonym_countries[fold(adj)] = code.strip().upper()
     return {"stop": _read_list("stoplist.txt"), "demonyms": _read_list("demonyms.txt"),
             "place_nouns": nouns, "state_abbrev": abbrev, "abbrev_comma_only": frozenset(comma_only),
             "institutions": _read_list("institution_words.txt"), "event_nouns": _read_list("event_nouns.txt"),
-            "withdrawal_verbs": _read_list("withdrawal_verbs.txt")}
+            "withdrawal_verbs": _read_list("withdrawal_verbs.txt"), "demonym_countries": demonym_countries}
 
 
 @dataclass
@@ -144,6 +152,7 @@ class PlaceResolver:
         self._institutions: frozenset[str] = lex["institutions"]  # type: ignore[assignment]
         self._event_nouns: frozenset[str] = lex["event_nouns"]  # type: ignore[assignment]
         self._withdrawal_verbs: frozenset[str] = lex["withdrawal_verbs"]  # type: ignore[assignment]
+        self._demonym_countries: dict[str, str] = lex["demonym_countries"]  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ finding toponyms
     def _lookup(self, text: str) -> list[GeoCandidate]:
@@ -195,6 +204,7 @@ class PlaceResolver:
                 taken[i] = True
 
         self._abbreviations(doc, add)
+        self._capitals(doc, add)
         for ent in doc.ents:
             if ent.label_ in NER_PLACE_LABELS:
                 span = ent
@@ -217,7 +227,14 @@ class PlaceResolver:
             elif ent.label_ == "NORP" and self._named_area(doc, ent):
                 cands = self._lookup(ent.text)
                 add(ent, "place-noun; NORP name of an area" if not cands else "gazetteer:NORP; area name", cands)
+            elif ent.label_ == "NORP" and not any(taken[k] for k in range(ent.start, ent.end)) \
+                    and self._norp_place(ent):
+                cands = self._lookup(ent.text)
+                add(ent, "gazetteer:NORP; object of a locative preposition" if cands
+                    else "place-noun; NORP name after a locative preposition", cands)
             elif ent.label_ in BLOCKING_LABELS:
+                if ent.label_ in NUMERIC_LABELS and not any(t.like_num or t.is_currency for t in ent):
+                    continue  # a mislabelled heading ("## Ilovaisk" as MONEY) names no number
                 for i in range(ent.start, ent.end):
                     blocked[i] = True
             else:
@@ -250,7 +267,8 @@ class PlaceResolver:
                 span = doc[i:j]
                 if any(taken[k] or blocked[k] for k in range(i, j)) or sent_of[j - 1] != sent_of[i]:
                     continue
-                if not self._proper_run(span):
+                if not self._proper_run(span) and not (width == 1 and tok.pos_ == "NOUN" and
+                                                         self._heading_word(doc, i)):
                     continue
                 ent = other_ents.get(i)
                 institution = self._institution_name(doc, i, j, sent_of)
@@ -320,6 +338,54 @@ class PlaceResolver:
                     i = j - 1
                     break
             i += 1
+
+    def _capitals(self, doc: "Doc", add: "Callable[[Span, str, list[GeoCandidate]], None]") -> None:
+        """Descriptive mentions of national capitals: "the Belarusian capital", "the Syrian capital"
+        (a nationality adjective or country name modifying 'capital') resolve to that country's PPLC."""
+        for tok in doc:
+            if tok.lemma_.lower() != "capital" or tok.pos_ != "NOUN" or tok.i == 0:
+                continue
+            mod = doc[tok.i - 1]
+            if mod.dep_ not in ("amod", "compound", "nmod") or mod.head.i != tok.i or not mod.text[:1].isupper():
+                continue
+            code = self._country_of_adjective(mod.text)
+            cap = self.gazetteer.capital(code) if code else None
+            if cap is not None:
+                add(doc[mod.i:tok.i + 1], f"descriptive: capital of {code}", [cap])
+
+    def _country_of_adjective(self, word: str) -> str | None:
+        """ISO alpha-2 of a nationality adjective or country name ("Ukrainian" -> UA), else None:
+        the irregular ones from demonym_countries.tsv, the others by stripping a suffix."""
+        key = fold(word)
+        if key in self._demonym_countries:
+            return self._demonym_countries[key]
+        stems = [word, word[:-1], word[:-2], word[:-3], word[:-3] + "e", word[:-1] + "a"]
+        for stem in stems:
+            if len(stem) < 3:
+                continue
+            for c in self.gazetteer.lookup(stem):
+                if c.is_country and c.country2:
+                    return c.country2
+        return None
+
+    def _norp_place(self, ent: "Span") -> bool:
+        """Whether a NORP entity is a place name the model mislabelled: a single proper noun, not a
+        listed demonym, that is the object of a locative preposition ("a market in Dahyan")."""
+        if len(ent) != 1 or ent[0].pos_ != "PROPN" or not ent.text[:1].isupper():
+            return False
+        key = fold(ent.text)
+        if key in self._demonyms or key.rstrip("s") in self._demonyms or key in self._demonym_countries:
+            return False
+        return ent.root.dep_ == "pobj" and ent.root.head.lower_ in ("in", "at", "near", "outside", "around")
+
+    def _heading_word(self, doc: "Doc", i: int) -> bool:
+        """Whether doc[i] is a capitalised word of a section heading ("## Ilovaisk"), where the
+        parser's part-of-speech tags are unreliable."""
+        cache = doc.user_data.setdefault("eventextract.heading_sents", {})
+        sent = doc[i].sent
+        if sent.start not in cache:
+            cache[sent.start] = self._is_heading(sent)
+        return cache[sent.start]
 
     def _institution_name(self, doc: "Doc", i: int, j: int, sent_of: list[int]) -> bool:
         """Whether doc[i:j] starts the capitalised name of an institution named after it ("Ohio
@@ -513,7 +579,8 @@ class PlaceResolver:
         if c.source == "user":
             s += 0.5
         if c.feature_code == "PPLC":
-            s += 0.3
+            # a foreign story names capitals, not the homonymous divisions ("Washington blamed ...")
+            s += 0.3 + (1.3 if focus.get(c.country2 or "", 0.0) < 0.3 else 0.0)
         if c.country2:
             s += 2.0 * focus.get(c.country2, 0.0)
             if c.feature_code == "ADM1" and c.source != "admin":  # "Georgia" in a US story is the state, in a Caucasus one the country
@@ -619,7 +686,8 @@ class PlaceResolver:
         in_sent = [p for p in places if p.sentence_index == sentence_index and not self._destination(doc, p)]
         trigger = doc[trigger_token]
         exclude = [e for e in exclude if not self._place_phrase(doc, e, in_sent)]
-        free = [p for p in in_sent if not any(_overlaps((p.start, p.end), e) for e in exclude)]
+        free = [p for p in in_sent if not any(_overlaps((p.start, p.end), e) for e in exclude)
+                and not self._metonym(doc, p)]
         held = [p for p in in_sent if p not in free]
         targets = self._target_places(doc, trigger, exclude, held)
 
@@ -651,9 +719,12 @@ class PlaceResolver:
                 return self._copy(event[0], event[1])
         if best is not None:
             return self._copy(best[1], best[2])
-        # 2. the most specific place of the sentence
-        if free:
-            p = min(free, key=lambda p: (self._fallback_rank(p), self._in_parentheses(doc, p),
+        # 2. the most specific place of the sentence (not one inside a relative clause about
+        # something else or inside the phrase of whoever reports the event)
+        aside = [p for p in free if self._aside(doc, p, trigger)]
+        main = [p for p in free if p not in aside]
+        if main:
+            p = min(main, key=lambda p: (self._fallback_rank(p), self._in_parentheses(doc, p),
                                          abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: most specific place of the sentence")
         # 3. the sentence names no place: the place of the previous event of the paragraph
@@ -665,11 +736,67 @@ class PlaceResolver:
         heading = self._heading_place(doc, sentence_index, places)
         if heading is not None:
             return self._copy(heading, f"section: place of the heading (sentence {heading.sentence_index})")
-        # 5. an actor/recipient phrase is the only place
+        # 5. a place of the sentence outside the event's own clause
+        if aside:
+            p = min(aside, key=lambda p: (self._fallback_rank(p), abs(p.start - trigger.idx)))
+            return self._copy(p, "sentence: only place of the sentence, outside the event's clause")
+        # 6. an actor/recipient phrase is the only place
         if held:
             p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
+        # 7. the main place of the document (the populated place it names most often)
+        main_place = self._main_place(doc, places)
+        if main_place is not None:
+            return self._copy(main_place, f"document: sentence and paragraph name no place; main place of "
+                                          f"the document ({main_place.text})")
         return None
+
+    def _metonym(self, doc: "Doc", p: PlaceMention) -> bool:
+        """Whether the place is the acting subject of a verb with an object or a reported clause
+        ("Moscow denied any involvement", "Kyiv said that ..."): it names a government, not where
+        the event happened."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        root = doc[toks[0]]
+        while root.head.i in toks and root.head.i != root.i:
+            root = root.head
+        if root.dep_ != "nsubj" or root.head.pos_ not in ("VERB", "AUX"):
+            return False
+        return any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp") for c in root.head.children)
+
+    def _aside(self, doc: "Doc", p: PlaceMention, trigger: "Token") -> bool:
+        """Whether the place lies outside the trigger's own clause: inside a relative clause that does
+        not contain the trigger ("the agreement, which provides for a ceasefire in X"), or inside the
+        subject of a verb that governs the trigger ("the office in X said ... had shot")."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        tok = doc[toks[0]]
+        ancestors = {a.i for a in trigger.ancestors} | {trigger.i}
+        for a in [tok, *tok.ancestors]:
+            if a.i in ancestors:
+                return False
+            if a.dep_ == "relcl":
+                return True
+            if a.dep_ in ("nsubj", "nsubjpass") and a.head.i in ancestors and a.head.i != trigger.i:
+                return True
+        return False
+
+    def _main_place(self, doc: "Doc", places: list[PlaceMention]) -> PlaceMention | None:
+        """The populated place the document names most often (at least twice, not as an acting
+        subject); ties go to the earlier one."""
+        counts: Counter[int] = Counter()
+        first: dict[int, PlaceMention] = {}
+        for p in places:
+            if p.geo_precision != "populated_place" or p.geonameid is None or self._metonym(doc, p):
+                continue
+            counts[p.geonameid] += 1
+            first.setdefault(p.geonameid, p)
+        if not counts:
+            return None
+        gid, n = max(counts.items(), key=lambda x: (x[1], -first[x[0]].start))
+        return first[gid] if n >= 2 else None
 
     @staticmethod
     def _more_specific(best: tuple[tuple, PlaceMention, str], scored: list[tuple[tuple, PlaceMention, str]]
@@ -987,18 +1114,56 @@ class PlaceResolver:
             if any(sub[0] <= p.start and p.end <= sub[1] for p in places):
                 continue  # "the town of X": X itself is the argument
             before = [p for p in places if p.end <= tok.idx and p.geo_precision == "populated_place"
-                      and sentence_index - 6 <= p.sentence_index <= sentence_index
-                      and not self._named_as_other_kind(doc, p, tok.lower_)]
+                      and not self._named_as_other_kind(doc, p, tok.lower_) and not self._metonym(doc, p)]
+            if not before:
+                continue
             paras = self._paragraph_of(doc)
-            same = [p for p in before if paras[p.sentence_index] == paras[sentence_index]]
-            if same:  # the last such place of the paragraph, else the heading's, else the last before
+            same = [p for p in before if paras[p.sentence_index] == paras[sentence_index]
+                    and not self._reference_point(doc, p)]
+            if same:  # the last such place of the paragraph, else the heading's, else the most salient
                 return d, same[-1], f"the {tok.text}"
             heading = self._heading_place(doc, sentence_index, places)
             if heading is not None and heading.geo_precision == "populated_place":
                 return d, heading, f"the {tok.text}"
-            if before:
-                return d, before[-1], f"the {tok.text}"
+            counts = Counter(p.geonameid or p.text for p in before)
+
+            def salience(p: PlaceMention) -> tuple[float, int]:
+                """The antecedent: a place introduced with the same noun ("the port city of X"), of
+                the same paragraph or heading, named often and recently; not a reference point."""
+                s = 3.0 if self._introduced_as(doc, p, tok.lemma_.lower()) else 0.0
+                if paras[p.sentence_index] == paras[sentence_index]:
+                    s += 1.0
+                elif sentence_index - 6 <= p.sentence_index:
+                    s += 0.5
+                if heading is not None and heading.geonameid == p.geonameid:
+                    s += 1.0
+                s += 0.3 * min(counts[p.geonameid or p.text], 5)
+                if self._reference_point(doc, p):
+                    s -= 1.0
+                return s, p.start
+            return d, max(before, key=salience), f"the {tok.text}"
         return None
+
+    def _introduced_as(self, doc: "Doc", p: PlaceMention, noun: str) -> bool:
+        """Whether the text names the place with this settlement noun ("the town of X", "the port city
+        of X", "the city X", "X city")."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        k = toks[0] - 1
+        if k >= 0 and doc[k].lower_ == "of":
+            k -= 1
+        if k >= 0 and doc[k].lemma_.lower() == noun:
+            return True
+        return toks[-1] + 1 < len(doc) and doc[toks[-1] + 1].lemma_.lower() == noun
+
+    def _reference_point(self, doc: "Doc", p: PlaceMention) -> bool:
+        """Whether the place only locates another one ("X, east of Y", "20 km north of Y")."""
+        toks = self._tokens(doc, p)
+        if not toks:
+            return False
+        k = toks[0] - 1
+        return k >= 1 and doc[k].lower_ == "of" and doc[k - 1].lower_ in COMPASS | {"km", "kilometres", "miles"}
 
     def _named_as_other_kind(self, doc: "Doc", p: PlaceMention, noun: str) -> bool:
         """Whether the text introduced the place with a settlement noun of another size ("the village
