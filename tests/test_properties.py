@@ -1,0 +1,79 @@
+"""Property tests (hypothesis): invariants that must hold for any input, not just our examples."""
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eventextract import evaluate, ingest, publish, validate
+from test_validate import make_event
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+text_st = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=400)
+
+
+@SETTINGS
+@given(text=text_st)
+def test_txt_text_and_hash_come_back_exactly(text: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "doc.txt"
+        p.write_bytes(text.encode("utf-8"))
+        (doc,) = list(ingest.documents([p]))
+        assert doc.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if doc.status != "failed":
+            assert doc.text == text  # offsets index the decoded file as it is
+            assert doc.status == ("ok" if doc.nlp_text.strip() else "empty")
+
+
+@SETTINGS
+@given(title=st.text(min_size=1, max_size=40).filter(lambda s: s.strip()),
+       body=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200))
+def test_front_matter_body_start_points_at_the_body(title: str, body: str) -> None:
+    front = yaml.safe_dump({"title": title, "published": "2020-02-29"}, allow_unicode=True)
+    text = f"---\n{front}---\n{body}"
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "doc.md"
+        p.write_text(text, encoding="utf-8")
+        (doc,) = list(ingest.documents([p]))
+    assert doc.text == text and doc.text[doc.body_start:] == body
+    assert doc.title == title and str(doc.published) == "2020-02-29"
+
+
+@SETTINGS
+@given(lat=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e4, max_value=1e4),
+       fat=st.tuples(st.integers(0, 1000), st.integers(0, 1000)))
+def test_rows_are_either_valid_or_quarantined_with_a_reason(lat: float, fat: tuple[int, int]) -> None:
+    row = make_event(1, latitude=lat, fatalities_low=fat[0], fatalities_high=fat[1])
+    report = validate.validate_rows([row, make_event(2)], run_id="r")
+    assert len(report.valid) + len(report.quarantined) == 2  # never dropped
+    bad = not -90 <= lat <= 90 or fat[0] > fat[1]
+    assert (len(report.quarantined) == 1) == bad
+    for q in report.quarantined:
+        assert q["reasons"] and q["doc_id"] == row["doc_id"]
+
+
+@SETTINGS
+@given(n=st.integers(0, 5))
+def test_valid_rows_round_trip_through_parquet(n: int) -> None:
+    rows = [make_event(i) for i in range(n)]
+    tbl = publish.to_table(rows, "events")
+    buf = io.BytesIO()
+    pq.write_table(tbl, buf)
+    back = pq.read_table(io.BytesIO(buf.getvalue()))
+    assert back.to_pylist() == tbl.to_pylist() and back.schema.names == tbl.schema.names
+
+
+@SETTINGS
+@given(a=st.text(max_size=60), b=st.text(max_size=60))
+def test_scorer_words_are_case_blind_and_a_match_is_symmetric(a: str, b: str) -> None:
+    assert evaluate.words(a) == evaluate.words(a.lower())
+    gold = {"doc": "d.txt", "evidence": a or "x", "trigger": b or "x", "event_type": "ASSAULT"}
+    sys_row = {"doc_id": "d.txt", "sentence_text": a or "x", "trigger_text": b or "x", "event_type": "ASSAULT"}
+    res = evaluate.score([sys_row], [gold])
+    assert res["typed"]["tp"] == (1 if evaluate.words(b or "x") and evaluate.words(a or "x") else 0)
