@@ -490,3 +490,172 @@ def test_past_perfect_with_previously_is_before_the_narrative_time(nlp, resolver
         assert t is not None and (t.date_start, t.date_end) == (D(1871, 6, 1), D(1871, 6, 13)), word
     i = _token(doc, "surrendered")  # a simple past continues the narrative time
     assert resolver.link(doc, i, _sent_index(doc, i), tx).date_start == D(1871, 6, 14)
+
+
+# ------------------------------------------------------------------------------------------
+# round 3: datelines, weekday tense, heading spans, year boundary, names, vague counts,
+# document time, section heads
+# ------------------------------------------------------------------------------------------
+def test_dateline_is_the_published_date_of_a_news_text(nlp, resolver):
+    # 4 March 2021 is a Thursday
+    text = ("KORVAN, 4 March 2021 - Rebel forces seized the airport of Korvan on Tuesday, "
+            "officials said.\n\nTroops are expected to withdraw from the city on Friday. "
+            "The mayor condemned the looting.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    dl = find(tx, "4 March 2021")
+    assert dl.rule == "dateline" and dl.date_start == D(2021, 3, 4)
+    # a past-tense weekday is the latest one on or before the dateline, a future one the next
+    assert find(tx, "Tuesday").date_start == D(2021, 3, 2)
+    assert find(tx, "Friday").date_start == D(2021, 3, 5)
+    # the dateline dates the report, not the events of its sentence
+    i = _token(doc, "seized")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).date_start == D(2021, 3, 2)
+    # an expected event after the publication date is not the narrative time carried on
+    i = _token(doc, "condemned")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(2021, 3, 2) and t.anchor == "previous_event"
+
+
+def test_no_dateline_in_running_text(nlp, resolver):
+    text = "The council of Korvan, 4 March 2021 - a day of mourning - said on Tuesday it would meet."
+    tx = run(nlp, resolver, text)
+    assert all(t.rule != "dateline" for t in tx)
+    assert find(tx, "Tuesday").date_start is None  # no published date, no dateline: no guess
+
+
+def test_heading_spanning_years_defers_to_the_narrative(nlp, resolver):
+    text = ("# The Velmora war, 1931-1932\n\n## Prelude\n\nIn March the rebels gathered in the hills.\n\n"
+            "## Siege\n\nOn 3 November 1931 the army besieged Velmora.\n\n"
+            "## Relief\n\nIn mid-December the relief column reached the town.")
+    tx = run(nlp, resolver, text)
+    assert find(tx, "March").date_start == D(1931, 3, 1)  # the span's first year
+    assert interval(find(tx, "mid-December")) == (D(1931, 12, 11), D(1931, 12, 20), "month")
+
+
+@pytest.mark.parametrize("text,phrase,start", [
+    ("On 14 January 1925 the envoy arrived in Ostrana. The rebels had rejected the offer on 28 December.",
+     "28 December", D(1924, 12, 28)),
+    ("On 20 December 1925 the fort fell. Raids on the villages continued throughout January.",
+     "January", D(1926, 1, 1)),
+    ("On 14 May 1925 the envoy arrived. The rebels had rejected the offer on 28 December.",
+     "28 December", D(1925, 12, 28)),
+])
+def test_month_without_year_crosses_the_year_boundary_when_nearer(nlp, resolver, text, phrase, start):
+    assert find(run(nlp, resolver, text), phrase).date_start == start
+
+
+def test_names_that_begin_with_a_date_are_not_dates(nlp, resolver):
+    text = ("In early November 1950 the wounded were carried to the May 22 Hospital, and the "
+            "26 July Movement called a strike.")
+    tx = run(nlp, resolver, text)
+    assert not any("22" in t.text or "26" in t.text for t in tx)
+    assert find(tx, "early November 1950").date_start == D(1950, 11, 1)
+
+
+def test_vague_counts_relative_to_the_previous_date(nlp, resolver):
+    text = "On 10 June 1933 the army attacked Velmora. The envoy had arrived days earlier to negotiate."
+    tx = run(nlp, resolver, text)
+    assert interval(find(tx, "days earlier")) == (D(1933, 6, 3), D(1933, 6, 9), "range")
+    tx = run(nlp, resolver, "On 10 June 1933 the army attacked Velmora. A few weeks later it withdrew.")
+    assert interval(find(tx, "A few weeks later")) == (D(1933, 6, 17), D(1933, 7, 15), "range")
+
+
+def test_present_tense_after_a_past_narrative_speaks_at_document_time(nlp, resolver):
+    text = ("On 3 May 1950 the militia burned the granary of Velmora. In late June the rebels "
+            "withdrew from the valley.\n\nThe commission calls on both sides to respect the truce.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "calls")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1950, 6, 30) and t.rule.endswith("/document_time")
+
+
+def test_chronology_in_the_present_keeps_its_entry_dates(nlp, resolver):
+    text = ("3 May 1950: The militia burns the granary of Velmora. The rebels withdraw to the hills.\n\n"
+            "9 June 1950: The army enters the valley.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "withdraw")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1950, 5, 3)
+
+
+def test_undated_head_of_a_section_takes_the_paragraphs_first_date(nlp, resolver):
+    text = ("## Defeat\n\nOn 20 August 1950 the garrison fell.\n\n## Talks\n\nUnder pressure, the "
+            "council agreed to negotiate. On 5 September 1950 the two sides signed a truce.\n\n"
+            "The rebels regrouped.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "agreed")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1950, 9, 5) and t.rule.endswith("/following")
+
+
+def test_vague_count_yields_to_the_date_beside_it(nlp, resolver):
+    text = ("The blockade began in January 1951. It was lifted a few months later, in May 1951, "
+            "when the relief army arrived.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "lifted")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).text == "May 1951"
+
+
+def test_dateline_with_weekday_and_present_tense_at_published_date(nlp, resolver):
+    # 9 April 2019 is a Tuesday
+    text = ("OSTRANA, Tuesday, 9 April 2019 - Government troops shelled the suburbs on Monday.\n\n"
+            "The opposition accuses the army of targeting hospitals.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    assert find(tx, "9 April 2019").rule == "dateline"
+    i = _token(doc, "shelled")
+    assert resolver.link(doc, i, _sent_index(doc, i), tx).date_start == D(2019, 4, 8)
+    i = _token(doc, "accuses")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(2019, 4, 9) and t.anchor == "published"
+    # a published date from the front matter (no dateline) serves the same way
+    doc = nlp("Troops shelled the suburbs on Monday.\n\nThe opposition accuses the army of lying.")
+    tx = resolver.annotate(doc, published=D(2019, 4, 9))
+    i = _token(doc, "accuses")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(2019, 4, 9) and t.anchor == "published"
+
+
+def test_noun_trigger_takes_the_date_of_its_own_verb(nlp, resolver):
+    text = ("The army closed the mountain road in March 1952, and a short rebel offensive "
+            "reopened the road in April before it was closed again in June.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "offensive")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.text == "April"
+
+
+def test_present_tense_inside_the_narratives_paragraph_continues_it(nlp, resolver):
+    text = ("On 4 April 1961 talks opened in Ostrana. Both delegations say they want peace.\n\n"
+            "On 2 May 1961 the truce collapsed.")
+    doc = nlp(text)
+    tx = resolver.annotate(doc)
+    i = _token(doc, "say")
+    t = resolver.link(doc, i, _sent_index(doc, i), tx)
+    assert t is not None and t.date_start == D(1961, 4, 4)
+
+
+def test_news_parts_of_day_from_the_published_date(nlp, resolver):
+    text = ("Shelling of the port stopped last night, and this morning the first ferry left. "
+            "The old fort has stood to this day.")
+    tx = run(nlp, resolver, text, published=D(2020, 11, 29))
+    assert find(tx, "last night").date_start == D(2020, 11, 28)
+    assert find(tx, "this morning").date_start == D(2020, 11, 29)
+    assert all(t.date_start is None for t in tx if "this day" in t.text)  # "to this day" = until now
+    # without a published date they are not guessed
+    tx = run(nlp, resolver, text)
+    assert find(tx, "last night").date_start is None
+
+
+def test_bare_month_anchor_does_not_cross_the_year_boundary(nlp, resolver):
+    text = ("On 14 April 1925 the envoy arrived in Ostrana. He spoke of the riots in November and "
+            "of the strikes in January.")
+    tx = run(nlp, resolver, text)
+    assert find(tx, "November").date_start == D(1925, 11, 1)
+    assert find(tx, "January").date_start == D(1925, 1, 1)

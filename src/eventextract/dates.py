@@ -28,7 +28,21 @@ unresolved (None interval). "the 4th Army", "the 23rd Division" are not days.
 from the first to the last date adopted as anchor in the section (else the document), ``range``. Durations
 and ages ("two years", "for 3 days", "a quarter century") are returned with a None interval and
 rule ``duration``, so that they are never taken for event dates. Mojibake dashes (``‚Äì``,
-``‚Äî``) count as dashes; the text is never changed, so offsets stay exact.
+``‚Äî``) count as dashes; the text is never changed, so offsets stay exact. A month-day that begins
+a name ("the May 22 Hospital", "the 26 July Movement", see ``date_name_heads``) is not a date.
+Vague counts relative to the previous date: "days earlier" = 1..7 days before it, "weeks later"
+= 7..35 days after it, "months earlier" = 28..183 days (``vague_spans``), precision ``range``; a
+vague count yields to a date beside it in linking ("a few months later, in May 1992").
+
+Datelines. A news report that opens with a dateline ("BEIRUT, 13 December 2016 -", "ADDIS
+ABABA, Ethiopia, Nov. 29, 2020 (AP) -": a line starting with a place name in capitals, a comma,
+a date with its day, an optional agency and a dash or colon; pattern ``dateline``) has that date
+as its published date when the document has none (front matter/HTML/JSONL metadata win). The
+dateline's timex (rule ``dateline``, anchor ``explicit``) dates the report, so :meth:`link` never
+returns it for an event of its own sentence; the published date then anchors "on Monday",
+"yesterday", "last night", "this morning", "last week" (anchor ``published``). A weekday is the
+latest such day on or before the published date in a past-tense clause, the next one on or
+after it in a future clause ("are expected to begin on Wednesday"), the nearest one otherwise.
 
 Normalisation conventions (all intervals are closed, ``date_end`` inclusive):
 
@@ -57,11 +71,16 @@ Anchoring. A partial date ("On April 10", "in early February", "by mid-May") tak
 year (and, for a bare day, month) from, in order: the most recent plausible explicit date of the
 same section (a full date, month+year, year, or the end of a range; dates in parentheses, decades
 and centuries are not anchors), then the nearest enclosing Markdown heading that has a date, then
-the title, then the last explicit date of an earlier section. An explicit date more than ten years
+the title, then the last explicit date of an earlier section; a heading or title that spans years
+("War in Donbas, 2014-2015") gives its first year, and defers to the last date of the earlier
+sections when that lies inside the span. An explicit date more than ten years
 away from the current anchor that is not at the head of its sentence ("papers found in 2004
-proved ...") is read as an aside and does not become the anchor. The year is taken as is: a month
-earlier than the anchor month does not roll over to the next year, and nothing is ever filled
-from today. Without an anchor the interval is None. The published date is used for the
+proved ...") is read as an aside and does not become the anchor. The year is taken as is (a month
+earlier than the anchor month does not roll over to the next year) except across a year
+boundary: with a firm anchor (a day, or an explicit month and year) in January, "on 29 December"
+is the previous December, with one in December "throughout January" is the next January (the
+month lies at least ``year_wrap_months`` = 10 months away in the anchor's year). Nothing is ever
+filled from today. Without an anchor the interval is None. The published date is used for the
 news-style relative expressions above and, in news, for a month(-day) without a year: when the
 document has no other anchor, or reads as news (see ``news_register`` in the pattern file:
 frequent "on Friday", "last year", "this week") and no year was given in the same paragraph, the
@@ -82,6 +101,14 @@ finer date of the same section ("On 3 March 1992 ... A report published in 1992 
 replace it as the carried narrative time. Never across a heading. An undated event in a past
 perfect marked as earlier ("had previously stated", see ``before_adverbs``) is dated before the
 carried date: from the first day of its month to the day before it (rule ``<rule>/before``).
+A date after the published date (an expected event) is never carried. An undated sentence in the
+simple present ("The Secretary-General calls on the parties ...", "Donors are urged ...") that
+follows a past-tense narrative from an earlier paragraph (or has nothing to carry) speaks at the
+document's time: the published date (anchor ``published``, rule ``*/document_time``), else the
+end of the latest date the document mentions outside future clauses (anchor ``narrative``); in
+the narrative's own paragraph (a chronology entry in the historic present) the present simply
+continues it. An undated sentence with nothing to carry (the head of a section) takes the first
+date later in its paragraph (rule ``<rule>/following``, anchor ``narrative``), which bounds it.
 The carry policy comes from ``Settings.date_carry`` (the ``carry`` argument overrides it).
 """
 from __future__ import annotations
@@ -116,6 +143,11 @@ _VERB_POS = {"VERB", "AUX"}
 DATEPARSER_SENTINEL = dt.date(1800, 1, 1)
 #: a blank line: the end of a paragraph
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+#: ``Doc.user_data`` key under which :meth:`DateResolver.annotate` leaves what :meth:`link` needs
+_DOC_KEY = "eventextract.dates"
+#: a narrative anchor: (year, month or None) or (year, month or None, firm); a firm anchor (from a
+#: day, or from an explicit month) lets a month without a year cross the year boundary
+Anchor = tuple[Any, ...]
 #: the values of ``Settings.date_carry``
 CARRY_POLICIES = ("section", "paragraph")
 
@@ -285,6 +317,20 @@ class Grammar:
                 rx = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.I)
                 self.relative.append((spec["id"], rx, kind, spec))
         self.durations = [re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.I) for p in lex.get("durations", [])]
+        heads = "|".join(re.escape(str(w)) for w in lex.get("date_name_heads", []))
+        #: "the May 22 Hospital": a month-day that begins a name is not a date
+        self.date_name = re.compile(
+            rf"(?<![A-Za-z0-9])(?:{mon_alt})\.?\s+[0-3]?\d(?:st|nd|rd|th)?\s+(?:{heads})\b"
+            rf"|(?<![A-Za-z0-9])[0-3]?\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{mon_alt})\.?\s+(?:{heads})\b"
+        ) if heads else None
+        dl = lex.get("dateline") or {}
+        self.dateline_before = re.compile(str(dl["before"])) if dl.get("before") else None
+        self.dateline_after = re.compile(str(dl["after"])) if dl.get("after") else None
+        self.dateline_max = int(dl.get("max_offset", 800))
+        self.vague_spans: dict[str, tuple[int, int]] = {
+            str(k): (int(v[0]), int(v[1])) for k, v in lex.get("vague_spans", {}).items()}
+        self.year_wrap = int(lex.get("year_wrap_months", 0))
+        self.present_tags = {str(t) for t in lex.get("present_tense_tags", [])}
         self.range_joint = re.compile(rf"^(?:{DASH}|\s+(?:to|until|till|through|thru|and|-)\s+)$", re.I)
         self.range_prefix = re.compile(r"(?:\b(?P<w>from|between))\s+$", re.I)
 
@@ -431,7 +477,7 @@ class Grammar:
         return _Cand(m.start(), m.end(), "cal", rid, p, priority=prio)
 
     # -- interval of a calendar expression ---------------------------------------------------
-    def interval(self, p: Parts, anchor: tuple[int, int | None] | None) -> Interval | None:
+    def interval(self, p: Parts, anchor: Anchor | None) -> Interval | None:
         """The calendar interval of ``p``; missing year/month come from ``anchor`` only."""
         if p.century is not None:
             lo, hi = (p.century - 1) * 100, (p.century - 1) * 100 + 99
@@ -450,6 +496,14 @@ class Grammar:
             if anchor is None:
                 return None
             year = anchor[0]
+            if p.month is not None and anchor[1] is not None and self.year_wrap and p.season is None \
+                    and (len(anchor) < 3 or anchor[2]):
+                # "On 17 January 2019 ... on 29 December" -> December 2018 (and vice versa); only
+                # from a firm anchor (a day, or an explicit month), not from a bare "in November"
+                if p.month - anchor[1] >= self.year_wrap:
+                    year -= 1
+                elif anchor[1] - p.month >= self.year_wrap:
+                    year += 1
         if p.season:
             s = self.seasons[p.season]
             if p.season == "winter" and p.season_end_year is None:
@@ -479,14 +533,14 @@ class Grammar:
             return None
         return Interval(d, d, "day")
 
-    def range_interval(self, a: Parts, b: Parts, anchor: tuple[int, int | None] | None) -> Interval | None:
+    def range_interval(self, a: Parts, b: Parts, anchor: Anchor | None) -> Interval | None:
         """The interval from the start of ``a`` to the end of ``b``; each end lends the other
         the year it lacks ("May 9 to June 2, 1992"), else the anchor does."""
         ends = self.range_ends(a, b, anchor)
         return Interval(ends[0].start, ends[1].end, "range") if ends else None
 
     def range_ends(self, a: Parts, b: Parts,
-                   anchor: tuple[int, int | None] | None) -> tuple[Interval, Interval] | None:
+                   anchor: Anchor | None) -> tuple[Interval, Interval] | None:
         """The intervals of the two ends of a range, after lending each other missing parts."""
         a, b = dataclasses.replace(a), dataclasses.replace(b)
         if a.needs_anchor() and not b.needs_anchor() and b.year is not None and a.month is not None:
@@ -527,7 +581,9 @@ class _Heading:
     start: int
     end: int
     level: int
-    anchor: tuple[int, int | None] | None = None
+    anchor: Anchor | None = None
+    #: (first, last) year of a heading dated by a span of years ("War in Donbas, 2014-2015")
+    span: tuple[int, int] | None = None
 
 
 class DateResolver:
@@ -566,6 +622,11 @@ class DateResolver:
                 date_chars[ent.start_char:ent.end_char] = b"\x01" * (ent.end_char - ent.start_char)
         cands = self._select(text, self.grammar.find(text, date_chars))
         covered = bytearray(len(text))
+        if self.grammar.date_name is not None:  # "the May 22 Hospital": neither ours nor spaCy's
+            names = [(m.start(), m.end()) for m in self.grammar.date_name.finditer(text)]
+            for a, b in names:
+                covered[a:b] = b"\x01" * (b - a)
+            cands = [c for c in cands if not any(a < c.end and c.start < b for a, b in names)]
         for c in cands:
             covered[c.start:c.end] = b"\x01" * (c.end - c.start)
         for ent in doc.ents:
@@ -575,10 +636,42 @@ class DateResolver:
         cands.sort(key=lambda c: (c.start, c.end))
         sent_starts = [s.start_char for s in doc.sents]
         title_anchor = self._title_anchor(title)
-        tenses = None
-        if published is not None:
-            tenses = {c.start: self._tense(doc, c) for c in cands if c.kind in ("cal", "range")}
-        return self._resolve(text, cands, sent_starts, published, title_anchor, tenses)
+        dateline = self._dateline(text, cands, published)
+        if published is None and dateline is not None:
+            published = dateline
+        tenses = {c.start: self._tense(doc, c) for c in cands if c.kind in ("cal", "range", "weekday")}
+        out = self._resolve(text, cands, sent_starts, published, title_anchor, tenses,
+                            self._title_span(title_anchor, title))
+        # what link() needs besides the timexes: the published date (or the dateline's) and the
+        # tense of each timex's clause (for the document time of present-tense sentences)
+        doc.user_data[_DOC_KEY] = {"published": published, "tenses": tenses}
+        return out
+
+    def _dateline(self, text: str, cands: list[_Cand], published: dt.date | None) -> dt.date | None:
+        """The date of a news dateline at the head of the text ("BEIRUT, 13 December 2016 -"),
+        if any; its candidate is renamed ``dateline`` (it dates the report, not an event). A
+        dateline without a year counts only when the document has a published date."""
+        g = self.grammar
+        if g.dateline_before is None or g.dateline_after is None:
+            return None
+        for c in cands:
+            if c.start > g.dateline_max:
+                break
+            if c.kind != "cal" or c.parts is None or c.parts.day is None or c.parts.month is None:
+                continue
+            line_start = text.rfind("\n", 0, c.start) + 1
+            if not g.dateline_before.fullmatch(text[line_start:c.start]) or \
+                    not g.dateline_after.match(text[c.end:c.end + 60]):
+                continue
+            year = c.parts.year if c.parts.year is not None else (published.year if published else None)
+            d = _safe_date(year, c.parts.month, c.parts.day) if year is not None else None
+            if d is None:
+                continue
+            c.rule = "dateline"
+            if c.parts.year is None:
+                c.parts = dataclasses.replace(c.parts, year=year)
+            return d
+        return None
 
     @staticmethod
     def _tense(doc: "Doc", c: _Cand) -> str:
@@ -610,7 +703,8 @@ class DateResolver:
         sentence per line); used for titles and by tools that have no spaCy Doc."""
         cands = self._select(text, self.grammar.find(text, bytearray(len(text))))
         starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-        return self._resolve(text, cands, starts, published, self._title_anchor(title))
+        anchor = self._title_anchor(title)
+        return self._resolve(text, cands, starts, published, anchor, None, self._title_span(anchor, title))
 
     # ---------------------------------------------------------------------------------------
     def _dateparser(self, base: dt.date | None) -> Any:
@@ -644,7 +738,7 @@ class DateResolver:
             parser = self._dd_parser[key] = DateDataParser(languages=["en"], settings=settings)
         return parser
 
-    def dateparser_interval(self, text: str, anchor: tuple[int, int | None] | None,
+    def dateparser_interval(self, text: str, anchor: Anchor | None,
                             published: dt.date | None) -> tuple[Interval | None, str]:
         """The fallback for a date expression the grammar does not know (a spaCy DATE entity):
         dateparser's ``get_date_data`` with its period (day/month/year) as precision.
@@ -746,7 +840,19 @@ class DateResolver:
         return (pa.day is None) == (pb.day is None) or pa.year is not None or pb.year is not None
 
     @staticmethod
-    def _title_anchor(title: str | None) -> tuple[int, int | None] | None:
+    def _title_span(anchor: Anchor | None, title: str | None) -> tuple[int, int] | None:
+        """The (first, last) year of a title that names a span of years ("... 2014-2015")."""
+        if anchor is None or not title:
+            return None
+        m = re.search(rf"(?<!\d)(1\d{{3}}|20\d{{2}}){DASH}(\d{{4}}|\d{{2}})(?!\d)", title)
+        if not m:
+            return None
+        y1, y2s = int(m.group(1)), m.group(2)
+        y2 = int(y2s) if len(y2s) == 4 else (y1 // 100) * 100 + int(y2s)
+        return (y1, y2) if y1 < y2 else None
+
+    @staticmethod
+    def _title_anchor(title: str | None) -> Anchor | None:
         if not title:
             return None
         m = re.search(r"(?<!\d)(1\d{3}|20\d{2})(?!\d)", title)
@@ -754,8 +860,9 @@ class DateResolver:
 
     # ---------------------------------------------------------------------------------------
     def _resolve(self, text: str, cands: list[_Cand], sent_starts: list[int],
-                 published: dt.date | None, title_anchor: tuple[int, int | None] | None,
-                 tenses: dict[int, str] | None = None) -> list[Timex]:
+                 published: dt.date | None, title_anchor: Anchor | None,
+                 tenses: dict[int, str] | None = None,
+                 title_span: tuple[int, int] | None = None) -> list[Timex]:
         g = self.grammar
         headings = [
             _Heading(m.start(), m.end(), len(m.group(1)))
@@ -763,13 +870,13 @@ class DateResolver:
         ]
         h_starts = [h.start for h in headings]
         stack: list[_Heading] = []
-        section_anchor: tuple[int, int | None] | None = None
+        section_anchor: Anchor | None = None
         anchor_pos = -1  # where the section anchor was set
         # the narrative's time so far (first start, last end): of the section and of the document
         sec_span: list[dt.date] = []
         doc_span: list[dt.date] = []
         news = self._news_register(text, cands, published)
-        last_anchor: tuple[int, int | None] | None = None  # last anchor of any earlier section
+        last_anchor: Anchor | None = None  # last anchor of any earlier section
         prev: Interval | None = None
         current_heading = -1
         out: list[Timex] = []
@@ -790,10 +897,16 @@ class DateResolver:
             if anchor is None:
                 for h in reversed(stack[:-1] if in_heading else stack):
                     if h.anchor is not None:
-                        anchor = h.anchor
+                        # a heading spanning years defers to the narrative so far inside the span
+                        anchor = last_anchor if h.span and last_anchor and \
+                            h.span[0] <= last_anchor[0] <= h.span[1] else h.anchor
                         break
             if anchor is None:
-                anchor = title_anchor or last_anchor
+                if title_anchor and last_anchor and title_span and \
+                        title_span[0] <= last_anchor[0] <= title_span[1]:
+                    anchor = last_anchor
+                else:
+                    anchor = title_anchor or last_anchor
             sidx = max(bisect.bisect_right(sent_starts, c.start) - 1, 0)
             if published is not None and c.kind in ("cal", "range") and (anchor is None or (
                     news and not (anchor is section_anchor and not PARAGRAPH_BREAK.search(text, anchor_pos, c.start)))):
@@ -804,7 +917,7 @@ class DateResolver:
                 span = sec_span or doc_span
                 iv, how = (Interval(span[0], span[1], "range"), "narrative") if span else (None, "")
             else:
-                iv, how = self._interval(c, anchor, prev, published)
+                iv, how = self._interval(c, anchor, prev, published, (tenses or {}).get(c.start, "past"))
             rule = c.rule
             if c.kind == "spacy" and iv is None and c.spec.get("text"):
                 iv, how = self.dateparser_interval(c.spec["text"], anchor, published)
@@ -823,15 +936,20 @@ class DateResolver:
             if c.kind in ("cal", "range", "spacy") and how != "published" and \
                     self._plausible_anchor(text, c, iv) and \
                     self._adopt(text, c, iv, section_anchor, sent_starts[sidx] if sent_starts else 0):
-                new_anchor = (iv.end.year, iv.end.month if iv.precision in ("day", "month") else None)
+                new_anchor = (iv.end.year, iv.end.month if iv.precision in ("day", "month") else None,
+                              iv.precision == "day" or how == "explicit")
                 if in_heading:
-                    headings[hi].anchor = new_anchor
+                    if iv.end.year > iv.start.year:
+                        headings[hi].anchor = (iv.start.year, None)
+                        headings[hi].span = (iv.start.year, iv.end.year)
+                    else:
+                        headings[hi].anchor = new_anchor
                 else:
                     section_anchor, anchor_pos = new_anchor, c.start
                     for sp in (sec_span, doc_span):
                         sp[:] = [min(sp[0], iv.start), max(sp[1], iv.end)] if sp else [iv.start, iv.end]
             elif c.kind == "prev" and iv.precision in ("day", "month"):
-                section_anchor, anchor_pos = (iv.end.year, iv.end.month), c.start
+                section_anchor, anchor_pos = (iv.end.year, iv.end.month, iv.precision == "day"), c.start
             if not in_heading and iv.precision in ("day", "month", "range") and \
                     (iv.end - iv.start).days <= 62:
                 prev = iv
@@ -877,7 +995,7 @@ class DateResolver:
         return best, "published"
 
     @staticmethod
-    def _adopt(text: str, c: _Cand, iv: Interval, current: tuple[int, int | None] | None,
+    def _adopt(text: str, c: _Cand, iv: Interval, current: Anchor | None,
                sent_start: int) -> bool:
         """Whether an explicit date replaces the current anchor. A date far (over 10 years)
         from the current anchor and not at the head of its sentence is read as an aside
@@ -901,8 +1019,8 @@ class DateResolver:
         closed = after.find(")") != -1 and (after.find("(") == -1 or after.find(")") < after.find("("))
         return not (opened and closed)
 
-    def _interval(self, c: _Cand, anchor: tuple[int, int | None] | None, prev: Interval | None,
-                  published: dt.date | None) -> tuple[Interval | None, str]:
+    def _interval(self, c: _Cand, anchor: Anchor | None, prev: Interval | None,
+                  published: dt.date | None, tense: str = "past") -> tuple[Interval | None, str]:
         g = self.grammar
         if c.kind == "cal" and c.parts is not None:
             iv = g.interval(c.parts, anchor)
@@ -913,7 +1031,7 @@ class DateResolver:
         if c.kind == "prev":
             base = prev
             if base is None and anchor is not None and c.unit in ("month", "year"):
-                y, mo = anchor
+                y, mo = anchor[0], anchor[1]
                 if c.unit == "year" or mo is not None:
                     base = g.interval(Parts(y, mo), None)
             return (self._relative(base, c), "previous_event") if base is not None else (None, "")
@@ -928,7 +1046,12 @@ class DateResolver:
                 delta = (wd - published.weekday()) % 7 or 7
             elif rel == "last":
                 delta = -((published.weekday() - wd) % 7 or 7)
-            else:
+            elif tense == "future":  # "are expected to begin on Wednesday": on or after
+                delta = (wd - published.weekday()) % 7
+            elif tense == "present":  # the nearest such weekday
+                back, fwd = -((published.weekday() - wd) % 7), (wd - published.weekday()) % 7
+                delta = fwd if fwd < -back else back
+            else:  # past: "captured ... on Monday": on or before
                 delta = -((published.weekday() - wd) % 7)
             d = published + dt.timedelta(days=delta)
             return Interval(d, d, "day"), "published"
@@ -953,6 +1076,13 @@ class DateResolver:
             n = int(offset_spec)
         mode = spec.get("mode")
         ref = base.end if n > 0 else base.start
+        if mode == "vague":  # "days earlier", "a few weeks later": a span of days from the base
+            lo, hi = load_lexicon().get("vague_spans", {}).get(unit, (0, 0))
+            if not hi:
+                return None
+            if n < 0:
+                return Interval(ref - dt.timedelta(days=int(hi)), ref - dt.timedelta(days=int(lo)), "range")
+            return Interval(ref + dt.timedelta(days=int(lo)), ref + dt.timedelta(days=int(hi)), "range")
         if mode == "part":
             part = spec.get("part") or "late"
             if unit == "month":
@@ -997,15 +1127,35 @@ class DateResolver:
         """The date of the event whose trigger head is ``doc[trigger_token]``.
 
         Preference: a timex attached to the trigger in the parse, else one in the trigger's
-        subtree, else one governing it, else the nearest timex of the sentence; else the last
-        date carried from the preceding sentences of the narrative (anchor previous_event)."""
+        subtree, else one governing it, else the nearest timex of the sentence (never the
+        dateline); else, for a present-tense sentence after a past narrative, the document's
+        time; else the last date carried from the preceding sentences of the narrative (anchor
+        previous_event); else the first date later in the same paragraph. Uses what
+        :meth:`annotate` left in ``doc.user_data`` (published date, clause tenses)."""
         trig = doc[trigger_token]
         sent = trig.sent
+        info: dict[str, Any] = doc.user_data.get(_DOC_KEY) or {}
+        published: dt.date | None = info.get("published")
+        tenses: dict[int, str] = info.get("tenses") or {}
+        text = doc_text(doc)
         resolved = [t for t in timexes if t.date_start is not None and not t.rule.endswith(("/start", "/end"))]
-        in_sent = [t for t in resolved if sent.start_char <= t.start and t.end <= sent.end_char]
+        # the dateline dates the report, not the events of its sentence
+        in_sent = [t for t in resolved if sent.start_char <= t.start and t.end <= sent.end_char
+                   and t.rule != "dateline"]
         if in_sent:
-            return min(in_sent, key=lambda t: self._link_rank(doc, trig, t))
-        carried = self._carry(doc_text(doc), sent.start_char, resolved)
+            # a vague count yields to a date beside it ("a few months later, in May 1992")
+            return min(in_sent, key=lambda t: (self._link_rank(doc, trig, t)[0], t.rule.startswith("rel.vague"),
+                                               self._link_rank(doc, trig, t)[1]))
+        carried = self._carry(text, sent.start_char, resolved, published)
+        if self._present(trig) and (carried is None or (
+                tenses.get(carried.start) == "past" and PARAGRAPH_BREAK.search(text, carried.end, sent.start_char))):
+            # "The Secretary-General calls on ..." in a new paragraph after a past narrative:
+            # the document's time (inside the narrative's paragraph the present continues it)
+            now = self._document_time(resolved, published, tenses, sent.start_char, sentence_index)
+            if now is not None:
+                return now
+        if carried is None:
+            return self._following(text, sent.start_char, sent.end_char, resolved)
         if carried is not None and carried.date_start is not None and self._pluperfect(trig):
             # "X had previously stated ...": before the narrative time, within its month
             end = carried.date_start - dt.timedelta(days=1)
@@ -1057,13 +1207,65 @@ class DateResolver:
         gov = root.head
         while gov.pos_ not in _VERB_POS and gov.head.i != gov.i:
             gov = gov.head
-        if any(a.i == gov.i for a in trig.ancestors):
-            return (3, dist)
+        chain = [a.i for a in trig.ancestors]
+        if gov.i in chain:  # the nearer the governing verb is to the trigger, the better
+            return (3, chain.index(gov.i) * 100000 + dist)
         return (4, dist)
 
-    def _carry(self, text: str, sent_start: int, resolved: list[Timex]) -> Timex | None:
-        """The last date before the sentence that the narrative carries over, if any."""
-        before = [t for t in resolved if t.end <= sent_start]
+    def _present(self, trig: "Token") -> bool:
+        """Whether the trigger's clause is in the simple present ("calls on", "are urged"):
+        the verb (or all its auxiliaries) tagged as in ``present_tense_tags``, no "has/have"."""
+        tags = self.grammar.present_tags
+        verb: "Token" = trig
+        while verb.pos_ not in _VERB_POS and verb.head.i != verb.i:
+            verb = verb.head
+        if verb.pos_ not in _VERB_POS:
+            return False
+        aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
+        if aux:
+            return all(t.tag_ in tags and t.lemma_ != "have" for t in aux)
+        return verb.tag_ in tags
+
+    @staticmethod
+    def _document_time(resolved: list[Timex], published: dt.date | None, tenses: dict[int, str],
+                       sent_start: int, sentence_index: int) -> Timex | None:
+        """The time a document speaks at: its published date (anchor ``published``; the
+        dateline's text, else an empty expression at the sentence start), else the latest date
+        it mentions outside future clauses (from its end on; anchor ``narrative``)."""
+        if published is not None:
+            base = next((t for t in resolved if t.rule == "dateline"), None)
+            if base is None:
+                return Timex(sent_start, sent_start, "", published, published, "day", "published",
+                             sentence_index, "published/document_time")
+            return dataclasses.replace(base, date_start=published, date_end=published, precision="day",
+                                       anchor="published", rule="dateline/document_time")
+        past = [t for t in resolved if tenses.get(t.start) != "future" and t.date_end is not None]
+        if not past:
+            return None
+        latest = max(past, key=lambda t: (t.date_end, t.start))
+        return dataclasses.replace(latest, date_start=latest.date_end, anchor="narrative",
+                                   precision="day", rule=f"{latest.rule}/document_time")
+
+    @staticmethod
+    def _following(text: str, sent_start: int, sent_end: int, resolved: list[Timex]) -> Timex | None:
+        """For an undated sentence with nothing to carry (the head of a section): the first date
+        later in the same paragraph, which bounds what the paragraph narrates ("Under pressure,
+        the government agreed to talks. On 5 September it signed ...")."""
+        after = [t for t in resolved if t.start >= sent_end]
+        if not after:
+            return None
+        first = min(after, key=lambda t: t.start)
+        if PARAGRAPH_BREAK.search(text, sent_start, first.start):
+            return None
+        return dataclasses.replace(first, anchor="narrative", rule=f"{first.rule}/following")
+
+    def _carry(self, text: str, sent_start: int, resolved: list[Timex],
+               published: dt.date | None = None) -> Timex | None:
+        """The last date before the sentence that the narrative carries over, if any; a date
+        after the published date (an expected event, "on Wednesday" in a report of Tuesday)
+        is not the narrative's time."""
+        before = [t for t in resolved if t.end <= sent_start and
+                  (published is None or t.date_start is None or t.date_start <= published)]
         if not before:
             return None
         last = max(before, key=lambda t: t.start)
