@@ -20,7 +20,7 @@ help:
 	@echo "make test   - set up $(VENV), run the test suite"
 	@echo "make serve  - start a local Prefect server and serve the flow on a cron schedule ($(CRON))"
 	@echo "make bench  - throughput / memory benchmark (scripts/benchmark.py)"
-	@echo "make docs   - regenerate docs/cli.md and docs/schema.md"
+	@echo "make docs   - regenerate docs/cli.md, docs/schema.md and docs/errors.md"
 
 $(BIN)/eventextract: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

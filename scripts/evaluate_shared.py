@@ -1,6 +1,6 @@
 """Every accuracy figure of the project, measured against the evaluation material in ../shared.
 
-    python scripts/evaluate_shared.py [--shared ../shared] [--work /tmp/eventextract-eval] [--only NAME ...]
+    python scripts/evaluate_shared.py [--shared ../shared] [--work DIR] [--only NAME ...]
 
 Runs the library the way users do (``pipeline.run`` for releases, ``pipeline.annotate`` for the
 ``annotate`` view) and scores with the shared tools, so the figures are the ones the issues name:
@@ -11,7 +11,8 @@ Runs the library the way users do (``pipeline.run`` for releases, ``pipeline.ann
 - ``wikiwars``, ``tempeval``: ``tools/score_annotations.py timex``
 - ``lgl``, ``trnews``, ``geowebnews``: ``tools/score_annotations.py geo``
 
-Reference data is read from ../shared only; nothing is copied into the repo.
+Reference data is read from ../shared only; nothing is copied into the repo. Releases and converted
+gold go to ``--work`` (default: ``eventextract-eval`` in the system's temporary folder).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import argparse
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +52,7 @@ def annotate_jsonl(src: Path, dst: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/eventextract-eval"))
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "eventextract-eval")
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args(argv)
     shared, work = args.shared.resolve(), args.work

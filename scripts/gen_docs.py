@@ -1,4 +1,5 @@
-"""Regenerate docs/schema.md (from schemas/layout.yaml) and docs/cli.md (from the CLI's --help)."""
+"""Regenerate docs/schema.md (from schemas/layout.yaml), docs/cli.md (from the CLI's --help) and
+docs/errors.md (from ``eventextract.errors.CATALOGUE``)."""
 from __future__ import annotations
 
 from pathlib import Path

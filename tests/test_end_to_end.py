@@ -125,3 +125,53 @@ def test_seed_corpus_release(shared_dir: Path, tmp_path_factory, settings) -> No
         if e["date_start"] is not None:
             assert e["date_end"] <= dt.date(2024, 12, 31), e  # no event after the documents were written
             assert e["date_start"].year != dt.date.today().year
+
+
+def test_threads_sharing_components_keep_documents_apart(settings) -> None:
+    """The Prefect flow runs batches in threads that share one set of components: a document's
+    rows must not depend on what another thread analyses at the same time (e.g. the country a
+    generic group like "the insurgents" is coded with comes from its own document)."""
+    import sys
+    import threading
+
+    from eventextract.records import Document
+
+    texts = {
+        "north.txt": ("Clashes broke out around Mosul and Kirkuk in spring. Then the insurgents captured a "
+                      "checkpoint near Tikrit, and soldiers shelled their trenches outside Mosul.\n") * 6,
+        "west.txt": ("Clashes broke out around Aleppo and Homs in spring. Then the insurgents captured a "
+                     "checkpoint near Idlib, and soldiers shelled their trenches outside Aleppo.\n") * 6,
+    }
+    docs = {k: Document(k, k, "txt", hashlib.sha256(v.encode()).hexdigest(), text=v) for k, v in texts.items()}
+    comps = pipeline.get_components(settings)
+    now = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+
+    def rows(doc_id: str) -> list[tuple]:
+        (res,) = pipeline.process_documents([docs[doc_id]], comps, "run-x", now)
+        return [(e.event_id, e.actor_country, e.recipient_country, e.place_name, e.date_start) for e in res.events]
+
+    expected = {k: rows(k) for k in texts}
+    assert any(r[1] for r in expected["north.txt"]) and expected["north.txt"] != expected["west.txt"]
+    got: dict[str, list] = {k: [] for k in texts}
+    errors: list[BaseException] = []
+
+    def work(doc_id: str) -> None:
+        try:
+            for _ in range(4):
+                got[doc_id].append(rows(doc_id))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in texts for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not errors
+    for k in texts:
+        assert all(r == expected[k] for r in got[k]), k

@@ -87,3 +87,21 @@ def test_same_figures_as_the_shared_scorer(shared_dir) -> None:
             if s["doc_id"].endswith("002_611ee24c1ec80590.txt"):
                 s["trigger_start"] = scopes[0]["scope_start"]
         assert score(system, gold, per_type=True) == ref.score(system, gold, per_type=True)
+
+
+def test_cli_eval_reports_unreadable_input_as_an_error(tmp_path) -> None:
+    """A missing events file or a broken gold line ends with a one-line error and exit code 1."""
+    from typer.testing import CliRunner
+
+    from eventextract.cli import app
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps(GOLD[0]) + "\n{not json\n", encoding="utf-8")
+    events = tmp_path / "events.csv"
+    events.write_text("doc_id,trigger_text\na.txt,captured\n", encoding="utf-8")
+    runner = CliRunner()
+    for args in (["--gold", str(gold), "--events", str(tmp_path / "missing.parquet")],
+                 ["--gold", str(gold), "--events", str(events)]):
+        res = runner.invoke(app, ["eval", *args])
+        assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
+        assert "error: cannot score" in res.output

@@ -163,3 +163,57 @@ def test_html_read_twice_gives_the_same_text(tmp_path: Path) -> None:
         (tmp_path / name).write_text(f"<html><body><article>{body}</article></body></html>", encoding="utf-8")
     texts = [_docs(tmp_path / name)[0].text for name in ("one.html", "two.html") * 3]
     assert len(set(texts)) == 1 and "Paragraph 4" in texts[0]
+
+
+def test_jsonl_text_may_hold_unicode_line_separators(tmp_path: Path) -> None:
+    """U+2028/U+2029/U+0085 are legal unescaped in JSON strings: they do not end a JSONL line."""
+    p = tmp_path / "feed.jsonl"
+    texts = ["Militia fighters blocked the pass\u2028before dawn.", "Aid arrived.\u2029Talks began.\x85End."]
+    p.write_text("\n".join(json.dumps({"id": f"r{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(texts))
+                 + "\n", encoding="utf-8")
+    docs = _docs(p)
+    assert [d.doc_id for d in docs] == ["feed.jsonl#r0", "feed.jsonl#r1"]
+    assert [d.status for d in docs] == ["ok", "ok"] and [d.text for d in docs] == texts
+
+
+def test_jsonl_with_windows_line_ends(tmp_path: Path) -> None:
+    p = tmp_path / "crlf.jsonl"
+    p.write_bytes(b'{"id": "a", "text": "Shelling resumed."}\r\n\r\n{"id": "b", "text": "A truce held."}\r\n')
+    docs = _docs(p)
+    assert [(d.doc_id, d.status) for d in docs] == [("crlf.jsonl#a", "ok"), ("crlf.jsonl#b", "ok")]
+
+
+def test_front_matter_with_windows_line_ends(tmp_path: Path) -> None:
+    p = tmp_path / "win.md"
+    p.write_bytes(b"---\r\ntitle: Ceasefire talks\r\npublished: 2011-07-08\r\n---\r\nDelegates met in Oslo.\r\n")
+    (doc,) = _docs(p)
+    assert doc.title == "Ceasefire talks" and doc.published == dt.date(2011, 7, 8)
+    assert doc.nlp_text.startswith("Delegates met")
+    start = doc.text.index("Oslo")
+    assert p.read_bytes().decode("utf-8")[start:start + 4] == "Oslo"
+
+
+def test_front_matter_after_a_byte_order_mark(tmp_path: Path) -> None:
+    p = tmp_path / "bom.md"
+    p.write_bytes("\ufeff---\ntitle: Border clash\n---\nPatrols exchanged fire.\n".encode("utf-8"))
+    (doc,) = _docs(p)
+    assert doc.title == "Border clash" and doc.nlp_text.startswith("Patrols exchanged")
+    start = doc.text.index("fire")
+    assert p.read_text(encoding=doc.encoding)[start:start + 4] == "fire"
+
+
+def test_a_file_reached_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("Troops withdrew.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Talks stalled.", encoding="utf-8")
+    ids = [f.doc_id for f in ingest.discover([tmp_path, tmp_path / "sub" / "a.txt", tmp_path])]
+    assert ids == ["b.txt", "sub/a.txt"]
+
+
+def test_files_with_the_same_name_get_distinct_doc_ids(tmp_path: Path) -> None:
+    for folder, text in (("north", "Rebels took the airport."), ("south", "The army retook the airport.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "report.txt").write_text(text, encoding="utf-8")
+    ids = [f.doc_id for f in ingest.discover([tmp_path / "north" / "report.txt", tmp_path / "south" / "report.txt"])]
+    assert ids == ["report.txt", "south/report.txt"]
+    assert all(i.rsplit("/", 1)[-1] == "report.txt" for i in ids)

@@ -91,7 +91,10 @@ def eval_(
     """Score a release's events against gold: detection, typed F1, slot accuracy, false assertions."""
     from .evaluate import format_report, load_events, load_gold, score
 
-    res = score(load_events(events), load_gold(gold), per_type=per_type)
+    try:
+        res = score(load_events(events), load_gold(gold), per_type=per_type)
+    except (OSError, ValueError, KeyError) as exc:  # unreadable file, bad JSON/Parquet, gold line without a field
+        _fail(ValueError(f"cannot score {events} against {gold}: {type(exc).__name__}: {exc}"))
     typer.echo(json.dumps(res, sort_keys=True) if as_json else format_report(res))
 
 

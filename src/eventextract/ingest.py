@@ -18,10 +18,11 @@ import datetime as dt
 import email.utils
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -31,7 +32,9 @@ from .records import Document
 
 FORMATS: dict[str, str] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md",
                            ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
-_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+#: the closing line of YAML front matter (``\r`` allowed: files saved with Windows line ends)
+_FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t\r]*$", re.MULTILINE)
+_BOM = "\ufeff"
 _META_DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "date", "pubdate",
                    "dc.date", "dc.date.issued", "sailthru.date", "publish-date", "article.published")
 
@@ -51,21 +54,44 @@ class InputFile:
 def discover(inputs: Iterable[str | Path]) -> Iterator[InputFile]:
     """Files under ``inputs`` (files or folders, recursive, sorted, hidden files skipped).
 
+    The doc_id is the path relative to the input folder (the file name for a file argument). A
+    file reached twice (the same input given twice, a folder and a file inside it) is read once;
+    two different files that would get the same doc_id (``a/x.txt`` and ``b/x.txt`` given as
+    files) keep it unique by taking as many parent folders as needed (``b/x.txt``), so the file
+    name stays the last part of every doc_id.
+
     A missing input path raises ``IngestError`` (E101): that is a mistake in the command, not a
     bad document.
     """
+    seen_paths: set[str] = set()
+    seen_ids: set[str] = set()
+
+    def emit(f: Path, doc_id: str) -> InputFile | None:
+        key = os.path.abspath(f)
+        if key in seen_paths:
+            return None
+        seen_paths.add(key)
+        if doc_id in seen_ids:
+            parts = Path(key).parts[1:]
+            n_rel = len(PurePosixPath(doc_id).parts)
+            doc_id = next((c for k in range(n_rel + 1, len(parts) + 1)
+                           if (c := "/".join(parts[-k:])) not in seen_ids), "/".join(parts))
+        seen_ids.add(doc_id)
+        return InputFile(f, doc_id)
+
     for raw in inputs:
         path = Path(raw)
         if path.is_file():
-            yield InputFile(path, path.name)
+            items: Iterable[tuple[Path, str]] = [(path, path.name)]
         elif path.is_dir():
-            for f in sorted(p for p in path.rglob("*") if p.is_file()):
-                rel = f.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts):
-                    continue
-                yield InputFile(f, rel.as_posix())
+            items = ((f, f.relative_to(path).as_posix()) for f in sorted(p for p in path.rglob("*") if p.is_file())
+                     if not any(part.startswith(".") for part in f.relative_to(path).parts))
         else:
             raise IngestError("E101", f"input path does not exist: {path}")
+        for f, doc_id in items:
+            item = emit(f, doc_id)
+            if item is not None:
+                yield item
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -123,11 +149,15 @@ def parse_date(value: Any) -> dt.date | None:
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
-    """(metadata, body_start). Front matter is a leading ``---`` line, YAML, and a closing line."""
-    if not text.startswith("---"):
+    """(metadata, body_start). Front matter is a leading ``---`` line, YAML, and a closing line.
+
+    A byte-order mark before the opening line (it stays in the text: offsets index the decoded
+    file) and ``\r\n`` line ends are accepted."""
+    lead = len(_BOM) if text.startswith(_BOM) else 0
+    if not text.startswith("---", lead):
         return {}, 0
-    first_nl = text.find("\n")
-    if first_nl < 0 or text[:first_nl].strip() != "---":
+    first_nl = text.find("\n", lead)
+    if first_nl < 0 or text[lead:first_nl].strip() != "---":
         return {}, 0
     m = _FRONT_MATTER_CLOSE.search(text, first_nl + 1)
     if not m:
@@ -245,7 +275,9 @@ def _finish(doc: Document, max_chars: int) -> Document:
 
 def _read_jsonl(base: Document, text: str, max_chars: int) -> Iterator[Document]:
     seen: set[str] = set()
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    # JSONL lines end at "\n" only: str.splitlines() would also split inside a record at U+2028,
+    # U+2029 or U+0085, which JSON strings may hold unescaped
+    for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         rec_id = str(lineno)

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections import Counter
@@ -51,7 +52,11 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 @dataclass
 class Components:
-    """Everything loaded once per process and shared by all documents of a run."""
+    """Everything loaded once per process and shared by all documents of a run.
+
+    The stages keep per-document state on themselves while they work on a document (the
+    extractor's document country and noun-chunk caches), so documents are analysed one at a
+    time under ``lock``: the Prefect flow runs batches in threads that share these components."""
 
     settings: Settings
     nlp: "Language"
@@ -62,6 +67,7 @@ class Components:
     dates: "DateResolver"
     places: "PlaceResolver"
     gazetteer_version: str
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def versions(self) -> dict[str, str]:
@@ -75,11 +81,18 @@ def settings_key(settings: Settings) -> str:
 
 
 _COMPONENTS: dict[str, Components] = {}
+_COMPONENTS_LOCK = threading.Lock()
 
 
 def get_components(settings: Settings) -> Components:
-    """Load (once per process and settings) the NLP pipeline, extractor, resolvers and gazetteer."""
+    """Load (once per process and settings, also when threads ask at once) the NLP pipeline,
+    extractor, resolvers and gazetteer."""
     key = settings_key(settings)
+    with _COMPONENTS_LOCK:
+        return _components(settings, key)
+
+
+def _components(settings: Settings, key: str) -> Components:
     if key not in _COMPONENTS:
         from .actors import ActorResolver
         from .dates import DateResolver
@@ -167,7 +180,15 @@ def build_record(document: Document, cand: EventCandidate, timex: Timex | None, 
 
 def analyse(document: Document, sdoc: "Doc", comps: Components, run_id: str,
             extracted_at: dt.datetime) -> DocumentResult:
-    """All stages after NLP for one document; offsets in the result index ``document.text``."""
+    """All stages after NLP for one document; offsets in the result index ``document.text``.
+
+    One document at a time per ``Components`` (see ``Components.lock``)."""
+    with comps.lock:
+        return _analyse(document, sdoc, comps, run_id, extracted_at)
+
+
+def _analyse(document: Document, sdoc: "Doc", comps: Components, run_id: str,
+             extracted_at: dt.datetime) -> DocumentResult:
     result = DocumentResult(document=document, n_sentences=sum(1 for _ in sdoc.sents))
     timexes = comps.dates.annotate(sdoc, published=document.published, title=document.title)
     places = comps.places.annotate(sdoc, title=document.title)

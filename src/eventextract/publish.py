@@ -353,8 +353,9 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.T
         f"- Versions: extractor {_distinct(ev, 'extractor_version')}; spaCy model {_distinct(ev, 'model_name')} "
         f"{_distinct(ev, 'model_version')}; ontology {_distinct(ev, 'ontology_version')}; gazetteer "
         f"{_distinct(ev, 'gazetteer_version')}.",
-        "- `event_id` is a sha256 of the source hash, trigger offsets, event type and actor/recipient "
-        "offsets: the same input gives the same id in every release.",
+        "- `event_id` is a sha256 of the document id, source hash, trigger offsets, event type, polarity, "
+        "rule id and actor/recipient offsets: the same input read the same way gives the same id in every "
+        "release.",
         "",
         f"### Sources ({len(sources)} document(s))",
         "",
