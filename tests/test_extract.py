@@ -230,9 +230,11 @@ def test_implicit_actor_continues_in_paragraph(nlp, extractor):
     evs = run(nlp, extractor, "Nigerian troops shelled the rebel camp on Monday. Two villages were captured the next day.")
     ev = one(evs, "COERCE")
     assert ev.actor is not None and ev.actor.country == "NGA" and ev.actor.resolution == "coreference"
-    # a new paragraph does not continue the construction
+    assert ev.actor.span is None  # named in another sentence: no span in this one
+    # a new paragraph does not continue the construction (at most the document's context applies)
     evs = run(nlp, extractor, "Nigerian troops shelled the rebel camp on Monday.\n\nTwo villages were captured the next day.")
-    assert one(evs, "COERCE").actor is None
+    actor = one(evs, "COERCE").actor
+    assert actor is None or actor.resolution == "context"
 
 
 def test_event_noun_takes_the_clause_subject(nlp, extractor):
@@ -341,3 +343,123 @@ def test_conjoined_verbs_of_one_event_coded_once(nlp, extractor):
     evs = run(nlp, extractor, "The garrison abandoned the fort and withdrew to the hills.")
     rets = [e for e in evs if e.event_type == "RETREAT"]
     assert len(rets) == 1 and rets[0].trigger.text == "abandoned the fort and withdrew"
+
+
+def test_reply_is_addressed_to_the_earlier_speaker(nlp, extractor):
+    evs = run(nlp, extractor, "Kenya accused Somalia of sending troops across the border. Somalia denied the charge.")
+    rej = one(evs, "REJECT")
+    assert rej.actor.country == "SOM"
+    assert rej.recipient is not None and rej.recipient.country == "KEN" and rej.recipient.span is None
+    assert rej.recipient.resolution == "coreference"
+    # a named addressee is kept
+    rej = one(run(nlp, extractor, "Kenya accused Somalia of sending troops. Somalia rebuffed Ethiopia."), "REJECT")
+    assert rej.recipient.country == "ETH" and rej.recipient.span.text == "Ethiopia"
+    rej = one(run(nlp, extractor, "Kenya accused Somalia of sending troops. Somalia rejected the accusation."), "REJECT")
+    assert rej.recipient.country == "KEN" and rej.recipient.span is None
+
+
+def test_agentless_event_takes_the_side_acting_against_its_recipient(nlp, extractor):
+    evs = run(nlp, extractor, "Indian troops shelled Pakistani posts on Monday.\n\nPakistani positions were shelled again on Friday.")
+    second = [e for e in evs if e.event_type == "ASSAULT"][1]
+    assert second.actor is not None and second.actor.country == "IND"
+    assert second.actor.span is None and second.actor.resolution == "context"
+
+
+def test_agentless_fighting_takes_the_document_country(nlp, extractor):
+    ev = one(run(nlp, extractor, "Fighting continued in Mogadishu and Kismayo."), "ASSAULT")
+    assert ev.actor is not None and ev.actor.country == "SOM" and ev.actor.span is None
+    assert ev.actor.resolution == "context"
+    # verbal events without a conflict reading take no context actor
+    ev = one(run(nlp, extractor, "Talks were held in Mogadishu and Kismayo."), "CONSULT")
+    assert ev.actor is None
+
+
+def test_recipient_is_trimmed_to_the_object_phrase(nlp, extractor):
+    ev = one(run(nlp, extractor, "Militants attacked a bus carrying pilgrims in a market in Peshawar."), "ASSAULT")
+    assert ev.recipient.span.text == "a bus carrying pilgrims"
+    ev = one(run(nlp, extractor, "Soldiers attacked the village of Tarin (near the river) at dawn."), "ASSAULT")
+    assert ev.recipient.span.text == "the village of Tarin"
+    ev = one(run(nlp, extractor, "Kabul held Islamabad responsible for the attack."), "ACCUSE")
+    assert ev.recipient.span.text == "Islamabad" and ev.recipient.country == "PAK"
+
+
+@pytest.mark.parametrize("text,etype,rule", [
+    ("The UN envoy travelled to Khartoum on Tuesday.", "CONSULT", "consult.travel"),
+    ("Aid agencies distributed food to 20,000 families in the camp.", "AID", "aid.distribute"),
+    ("The government garrison left the town before dawn.", "RETREAT", "retreat.leave.place"),
+    ("The rebel defences collapsed within hours.", "RETREAT", "retreat.collapse"),
+    ("Government soldiers dug trenches around the airport.", "MOBILIZE", "mobilize.fortify"),
+    ("Army units raised the national flag over the town hall.", "COERCE", "coerce.raise.flag"),
+    ("Thailand lodged a formal protest with Cambodia over the incident.", "ACCUSE", "light.lodge.protest"),
+    ("The Japanese foreign minister expressed support for the peace plan.", "SUPPORT", "light.express.support"),
+    ("Dozens of people died in air strikes on the town.", "ASSAULT", "n.strike.air"),
+    ("A car bomb exploded near the ministry.", "ASSAULT", "assault.explode"),
+    ("The militia blocked aid convoys to the besieged city.", "COERCE", "coerce.restrict"),
+    ("Seoul sought clarification from Tokyo about the remarks.", "REQUEST", "request.seek"),
+    ("Thousands took to the streets of the capital.", "PROTEST", "protest.streets"),
+    ("The Security Council imposed an arms embargo on Liberia.", "SANCTION", "n.sanction.light"),
+    ("Kabul held Islamabad responsible for the attack.", "ACCUSE", "accuse.hold.responsible"),
+    ("Rebels forcibly recruited hundreds of children.", "COERCE", "coerce.forced.recruit"),
+    ("Police sealed the border crossing overnight.", "COERCE", "coerce.seal.border"),
+    ("The two armies exchanged fire across the border on Sunday.", "ASSAULT", "assault.exchange.fire"),
+    ("A UN convoy came under fire near the bridge.", "ASSAULT", "assault.come.under"),
+    ("The authorities shut down the internet in the region.", "COERCE", "coerce.cut.services"),
+    ("The federal parliament dissolved the regional government.", "COERCE", "coerce.dissolve"),
+    ("Government troops secured the town after heavy fighting.", "COERCE", "coerce.secure.place"),
+    ("The army rushed reinforcements to the front.", "MOBILIZE", "mobilize.move.troops"),
+    ("Human rights groups documented abuses by both sides.", "ACCUSE", "accuse.document"),
+    ("The minister telephoned his French counterpart.", "CONSULT", "consult.meet"),
+    ("The government declared a no-fire zone in the north.", "RETREAT", "n.nofire.zone.light"),
+    ("Qatar launched a mediation effort between the two countries.", "CONSULT", "n.mediation.effort.light"),
+    ("The rebels silenced their guns at midnight.", "RETREAT", "retreat.silence.guns"),
+])
+def test_round4_vocabulary(nlp, extractor, text, etype, rule):
+    ev = one(run(nlp, extractor, text), etype)
+    assert ev.rule_id == rule and ev.polarity == "asserted"
+
+
+def test_victims_are_not_the_actor_of_the_attack_noun(nlp, extractor):
+    ev = one(run(nlp, extractor, "Dozens of people died in air strikes on the town."), "ASSAULT")
+    assert ev.actor is None or ev.actor.span is None
+
+
+def test_travel_needs_an_official_subject(nlp, extractor):
+    evs = run(nlp, extractor, "Thousands of refugees travelled to the border.")
+    assert not [e for e in evs if e.event_type == "CONSULT"]
+
+
+def test_came_under_fire_swaps_roles_and_light_noun_is_not_recipient(nlp, extractor):
+    ev = one(run(nlp, extractor, "A UN convoy came under fire near the bridge."), "ASSAULT")
+    assert ev.recipient.country == "IGO"
+    ev = one(run(nlp, extractor, "The offensive was launched from the east."), "ASSAULT")
+    assert ev.recipient is None
+
+
+def test_circumstance_noun_is_still_an_event(nlp, extractor):
+    evs = run(nlp, extractor, "Turkey closed its border with Syria because of heavy fighting near Idlib.")
+    assert one(evs, "ASSAULT").trigger.text.endswith("fighting")
+
+
+def test_news_headline_counts_but_titles_do_not(nlp, extractor):
+    evs = run(nlp, extractor, "Rebels seize northern town as government troops withdraw to the coast\n\n"
+                              "MAPUTO, 3 May 2021 - The fighting continued on Monday.")
+    assert [e for e in evs if e.event_type == "COERCE" and e.trigger.text.startswith("seize")]
+    evs = run(nlp, extractor, "# Rebels seize the northern town of Palma\n\nThe fighting continued on Monday.")
+    assert not [e for e in evs if e.event_type == "COERCE"]
+    evs = run(nlp, extractor, "The capture of Palma\n\nThe fighting continued on Monday.")
+    assert not [e for e in evs if e.event_type == "COERCE"]
+
+
+def test_on_the_verge_of_is_future(nlp, extractor):
+    ev = one(run(nlp, extractor, "Chadian troops are on the verge of capturing the rebel stronghold."), "COERCE")
+    assert ev.polarity == "future"
+
+
+def test_event_noun_subject_takes_the_verbs_object_and_its_modifier_actor(nlp, extractor):
+    evs = run(nlp, extractor, "The coalition led by Saudi Arabia bombed the port. Later, a coalition air strike hit "
+                              "a bus carrying pupils in the market.")
+    ev = [e for e in evs if e.event_type == "ASSAULT"][1]
+    assert ev.trigger.text.endswith("air strike")
+    assert ev.actor.country == "SAU" and ev.recipient.span.text == "a bus carrying pupils"
+    evs = [e for e in run(nlp, extractor, "A rebel attack killed four soldiers.") if e.event_type == "ASSAULT"]
+    assert len(evs) == 1 and evs[0].actor is not None and evs[0].actor.span.text == "rebel"

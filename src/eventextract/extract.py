@@ -34,12 +34,16 @@ if TYPE_CHECKING:
 PATTERN_FILE = "data/patterns/triggers.yaml"
 VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj", "no_dobj", "dobj_place", "dobj_person",
                               "dobj_weapon", "xcomp", "oprd", "passive", "subj", "subj_person", "subj_civilian",
-                              "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil"})
+                              "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil", "subj_sector"})
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = frozenset({"they", "it", "he", "she", "we", "them", "him", "her", "its", "their", "his"})
 OBJECT_CONTROL = frozenset({"persuade", "force", "ask", "urge", "order", "allow", "compel", "help", "encourage", "permit",
                             "enable", "tell", "invite", "lead", "call", "instruct", "command", "oblige", "press", "pressure",
                             "prompt", "cause", "push", "drive", "induce", "motivate", "spur", "provoke", "get", "convince"})
+LOCATIVE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "around", "across", "along", "within", "throughout",
+                            "during", "on", "from", "into", "onto", "towards", "toward", "outside", "beyond", "behind", "since",
+                            "after", "before", "until", "by", "via", "through", "amid", "under"})
+CIRCUMSTANCE_PREPS = frozenset({"because", "amid", "amidst", "despite", "due", "after", "following", "during", "since"})
 RELATIVE = frozenset({"who", "that", "which", "whom"})
 DEATH_WORDS = frozenset({"kill", "die", "dead", "death", "fatality", "casualty", "massacre", "slaughter", "murder", "execute",
                          "perish", "life", "body", "victim"})
@@ -128,6 +132,8 @@ class TriggerSet:
     weapon_nouns: frozenset[str]
     casualty_rules: frozenset[str] = frozenset()
     derived_skip: frozenset[str] = frozenset()
+    context_actor_types: frozenset[str] = frozenset()  # agentless events that may take the context's actor
+    answer_types: frozenset[str] = frozenset()  # replies whose recipient is the earlier speaker ("Moscow denied")
 
 
 def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
@@ -174,7 +180,9 @@ def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
     gov = {k: _set(v) for k, v in (data.get("governors") or {}).items()}
     return TriggerSet(verbs, nouns, _set(data.get("light_verbs")), overrides, gov, _set(data.get("place_nouns")),
                       _set(data.get("civilian_nouns")), _set(data.get("weapon_nouns")), _set(data.get("casualty_rules")),
-                      frozenset(str(x) for x in data.get("derived_skip") or ()))
+                      frozenset(str(x) for x in data.get("derived_skip") or ()),
+                      frozenset(str(x) for x in data.get("context_actor_types") or ()),
+                      frozenset(str(x) for x in data.get("answer_types") or ()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -226,6 +234,15 @@ def _pobj(prep: "Token") -> "Token | None":
     return None
 
 
+def _is_headline(sent: "SpacySpan") -> bool:
+    """A news headline opening a document ("Army on verge of retaking X as UN reports killings"): a clause with
+    a verb, not a markdown heading or a title phrase; its events count like a sentence's."""
+    text = sent.text.strip()
+    if text.startswith(("#", "|", "[", "!")) or len([t for t in sent if not t.is_punct]) < 8:
+        return False
+    return any(t.pos_ == "VERB" and t.tag_ in ("VBZ", "VBD", "VBG", "VBP") for t in sent)
+
+
 def _is_heading(sent: "SpacySpan") -> bool:
     text = sent.text.strip()
     if not text:
@@ -251,6 +268,11 @@ class _Found:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _doc_country(doc: "Doc") -> str | None:
+    """The country the document is about (set by ``Extractor.extract``; generic groups take it)."""
+    return doc.user_data.get("eventextract.doc_country")
+
+
 class Extractor:
     """Find PLOVER events in parsed documents (see the module docstring)."""
 
@@ -261,9 +283,8 @@ class Extractor:
         self.actors = actors or ActorResolver(self.settings)
         self.patterns = load_patterns()
         self.version = patterns_version()
-        self._chunk_cache: tuple["Doc", dict[int, list["SpacySpan"]]] | None = None
-        self._doc_country: str | None = None  # the country the current document is about (generic groups)
-        self._doc_chunk_cache: tuple["Doc", list["SpacySpan"]] | None = None
+        # Per-document state (the document's country, noun chunks) lives in doc.user_data, never on
+        # the extractor: one Extractor serves many documents, possibly from several threads.
 
     # ---------------------------------------------------------------- matching
     def _obj(self, tok: "Token") -> "Token | None":
@@ -330,7 +351,10 @@ class Extractor:
                 if not any(_lem(c) in val for c in _children(tok, "xcomp", "advcl")):
                     return False
             elif key == "oprd":
-                if not any(_lem(c) in val or c.lower_ in val for c in tok.children if c.dep_ in ("oprd", "advmod", "attr", "xcomp", "dobj", "npadvmod")):
+                # object predicates: "held them hostage", "held X responsible" (parsed as amod of the object or ccomp)
+                preds = [c for c in tok.children if c.dep_ in ("oprd", "advmod", "attr", "xcomp", "dobj", "npadvmod", "ccomp", "acomp")]
+                preds += [a for d in dobj for a in d.children if a.dep_ == "amod" and a.i > d.i]
+                if not any(_lem(c) in val or c.lower_ in val for c in preds):
                     return False
             elif key == "passive":
                 if bool(val) != _is_passive(tok):
@@ -360,6 +384,13 @@ class Extractor:
                     return False
             elif key == "dep":
                 if tok.dep_ not in val:
+                    return False
+            elif key == "subj_sector":  # the subject resolves to one of these sectors ("the envoy", "the foreign minister")
+                subj = _children(tok, *SUBJ_DEPS)
+                if not subj or subj[0].pos_ == "PRON":
+                    return False
+                ref = self.actors.resolve(self._np(subj[0]))
+                if (ref.sector or "").split(";")[0].lower() not in val:
                     return False
             elif key == "subj_mil":  # the subject (or the noun a participle modifies) is a military/police word
                 subj = _children(tok, *SUBJ_DEPS) or ([tok.head] if tok.dep_ in ("acl", "relcl") else [])
@@ -480,6 +511,30 @@ class Extractor:
             start += 1
         return doc[start:end + 1]
 
+    @staticmethod
+    def _trim_object(span: "SpacySpan") -> "SpacySpan":
+        """The object noun phrase of ``span``: cut before the first locative/temporal preposition, parenthesis,
+        dash or comma after the head ("a bus carrying children in a market in X" -> "a bus carrying children";
+        "the village K (located on ...)" -> "the village K"), keeping of-phrases and coordinated members."""
+        root = span.root
+        last_conj = max((t.i for t in root.conjuncts if span.start <= t.i < span.end), default=root.i)
+        doc = span.doc
+        end = span.end
+        for t in doc[root.i + 1: span.end]:
+            if t.text in ("(", "[", "—", "–", "--", ";", ":"):
+                end = t.i
+                break
+            if t.text == "," and t.i > last_conj:
+                end = t.i
+                break
+            if t.i > last_conj and (t.dep_ == "prep" and t.lower_ in LOCATIVE_PREPS or
+                                    t.dep_ == "amod" and t.head.i == root.i):  # "held X responsible for ..."
+                end = t.i
+                break
+        while end - 1 > root.i and (doc[end - 1].is_punct or doc[end - 1].dep_ in ("cc", "punct")):
+            end -= 1
+        return doc[span.start: max(end, root.i + 1)]
+
     def _subject_token(self, tok: "Token", depth: int = 0) -> tuple["Token | None", bool]:
         """(subject token, passive?) of a verb, following conj/xcomp/advcl chains to the governing verb."""
         if depth > 4:
@@ -580,12 +635,16 @@ class Extractor:
         return None
 
     def _ref(self, tok: "Token | None", history: list[EventCandidate], sent_idx: int,
-             sents: list["SpacySpan"], resolution: str | None = None) -> ActorRef | None:
+             sents: list["SpacySpan"], resolution: str | None = None, trim: bool = False) -> ActorRef | None:
+        """The actor slot for the phrase headed by ``tok``; ``trim`` (recipients) keeps only the object noun
+        phrase, without trailing locative phrases, appositions and parentheses."""
         if tok is None:
             return None
         if tok.lower_ in RELATIVE and tok.i > 0 and tok.doc[tok.i - 1].pos_ in ("PROPN", "NOUN"):
             tok = tok.doc[tok.i - 1]  # "it was Azerbaijan who violated": the relative's antecedent
         span = self._np(tok)
+        if trim:
+            span = self._trim_object(span)
         if tok.lower_ in PERSONAL_PRONOUNS and tok.pos_ == "PRON" or (len(span) <= 2 and span.root.lower_ in PERSONAL_PRONOUNS):
             return self._coref(span, history, sent_idx, sents)
         ref = self._resolve(span)
@@ -600,8 +659,9 @@ class Extractor:
             if co is not None and co.country:
                 return ActorRef(Span(span.start_char, span.end_char, span.text), co.name, co.country,
                                 ref.sector or co.sector, co.members, "coreference")
-            if self._doc_country and self.actors.is_context_group(span):
-                ref = ActorRef(ref.span, ref.name, self._doc_country, ref.sector, ref.members, "context")
+            country = _doc_country(span.doc)
+            if country and self.actors.is_context_group(span):
+                ref = ActorRef(ref.span, ref.name, country, ref.sector, ref.members, "context")
         if resolution and ref.resolution == "dictionary":
             ref.resolution = resolution
         elif resolution and ref.resolution in ("unknown", "title"):
@@ -615,9 +675,10 @@ class Extractor:
         if ref.country is not None or span.root.pos_ == "PRON":
             return ref
         if self.actors.is_context_group(span):
-            if self._doc_country and not any(c.dep_ == "poss" and c.pos_ == "PRON" for c in span.root.children):
+            country = _doc_country(span.doc)
+            if country and not any(c.dep_ == "poss" and c.pos_ == "PRON" for c in span.root.children):
                 # ("their soldiers" is resolved through the possessor first)
-                ref = ActorRef(ref.span, ref.name, self._doc_country, ref.sector, ref.members, "context")
+                ref = ActorRef(ref.span, ref.name, country, ref.sector, ref.members, "context")
             return ref
         earlier = self._earlier_mention(span)
         if earlier is not None:  # "the coalition" after "the coalition led by Saudi Arabia"
@@ -642,22 +703,21 @@ class Extractor:
 
     def _doc_chunks(self, doc: "Doc") -> list["SpacySpan"]:
         """All noun chunks of the document (cached per document)."""
-        cache = self._doc_chunk_cache
-        if cache is None or cache[0] is not doc:
-            cache = self._doc_chunk_cache = (doc, list(doc.noun_chunks))
-        return cache[1]
+        chunks = doc.user_data.get("eventextract.noun_chunks")
+        if chunks is None:
+            chunks = doc.user_data["eventextract.noun_chunks"] = list(doc.noun_chunks)
+        return chunks
 
     def _sentence_chunks(self, sents: list["SpacySpan"], j: int) -> list["SpacySpan"]:
         """Noun chunks of sentence ``j`` (the doc's chunks are computed once per doc: Span.noun_chunks re-parses the doc)."""
         doc = sents[j].doc
-        cache = self._chunk_cache
-        if cache is None or cache[0] is not doc:
-            by_sent: dict[int, list["SpacySpan"]] = {}
+        by_sent = doc.user_data.get("eventextract.chunks_by_sentence")
+        if by_sent is None:
+            by_sent = doc.user_data["eventextract.chunks_by_sentence"] = {}
             starts = [s.start for s in sents]
-            for ch in doc.noun_chunks:
+            for ch in self._doc_chunks(doc):
                 by_sent.setdefault(bisect.bisect_right(starts, ch.start) - 1, []).append(ch)
-            cache = self._chunk_cache = (doc, by_sent)
-        return cache[1].get(j, [])
+        return by_sent.get(j, [])
 
     def _coref(self, span: "SpacySpan", history: list[EventCandidate], sent_idx: int,
                sents: list["SpacySpan"], description: bool = False) -> ActorRef | None:
@@ -669,10 +729,11 @@ class Extractor:
             if ev.sentence_index < sent_idx - 2:
                 break
             a = ev.actor
-            if a is not None and a.country and a.resolution != "coreference" and a.span.start < span.start_char:
+            pos = a.span.start if a is not None and a.span is not None else ev.trigger.start
+            if a is not None and a.country and a.resolution not in ("coreference", "context") and pos < span.start_char:
                 if singular and ";" in a.country:
                     continue
-                cands.append((a.span.start, a))
+                cands.append((pos, a))
         for j in range(sent_idx, max(-1, sent_idx - 3), -1):
             for chunk in self._sentence_chunks(sents, j):
                 if chunk.start_char >= span.start_char or chunk.root.dep_ not in ("nsubj", "nsubjpass"):
@@ -866,8 +927,18 @@ class Extractor:
             if f is not None:
                 found.append(f)
         nominal_heads = {f.head.i: f for f in found if f.nominal}
-        found = [f for f in found if f.nominal or not any(
-            s.i in nominal_heads and nominal_heads[s.i].type == f.type for s in _children(f.head, "nsubj"))]
+        kept: list[_Found] = []
+        for f in found:
+            subj_nom = None if f.nominal else next(
+                (nominal_heads[x.i] for x in _children(f.head, "nsubj") if x.i in nominal_heads and nominal_heads[x.i].type == f.type), None)
+            if subj_nom is None:
+                kept.append(f)
+                continue
+            # "an air strike hit a bus": one event, coded on the noun; the verb's object is its target
+            obj = _children(f.head, "dobj")
+            if obj and subj_nom.extra.get("recipient") is None:
+                subj_nom.extra["recipient"] = obj[0]
+        found = kept
         found.sort(key=lambda f: f.head.i)
         return found
 
@@ -883,9 +954,11 @@ class Extractor:
         for _ in range(4):
             if anc.head is anc:
                 break
-            if anc.dep_ in SUBJ_DEPS:
-                break
+            if anc.dep_ in SUBJ_DEPS or anc.lower_ in CIRCUMSTANCE_PREPS:
+                break  # "closed the border because of fighting": a circumstance, not the verb's argument
             anc = anc.head
+            if anc.lower_ in CIRCUMSTANCE_PREPS:
+                break
             if anc.i in verb_found:
                 return None
         actor = self._nominal_actor(tok)
@@ -959,15 +1032,20 @@ class Extractor:
             if c.dep_ in ("amod", "compound", "nmod") and (c.ent_type_ in ("NORP", "ORG", "GPE") or c.pos_ == "PROPN"):
                 if self.actors.dictionary.find(c.text):
                     return c
+        for c in tok.children:  # "a rebel attack", "coalition air strikes" (after "the coalition led by X")
+            if c.dep_ in ("compound", "amod") and c.pos_ in ("NOUN", "ADJ") and c.i < tok.i and (
+                    c.lower_ in self.actors.dictionary.context_nouns or self._earlier_mention(tok.doc[c.i: c.i + 1]) is not None):
+                return c
         return None
 
     def extract(self, doc: "Doc") -> list[EventCandidate]:
         """All events of the doc (offsets into doc.text), in text order."""
         sents = list(doc.sents)
-        self._doc_country = self.actors.document_country(doc)
+        doc.user_data["eventextract.doc_country"] = self.actors.document_country(doc)
         out: list[EventCandidate] = []
+        first = next((i for i, x in enumerate(sents) if x.text.strip()), -1)
         for si, sent in enumerate(sents):
-            if _is_heading(sent):
+            if _is_heading(sent) and not (si == first and _is_headline(sent)):
                 continue
             found = self._find(sent)
             if not found:
@@ -996,7 +1074,82 @@ class Extractor:
                 sent_events.append(ev)
                 sent_events.extend(self._derived(ev, f, sent_events))
             out.extend(self._merge_casualties(self._merge_conjoined(sent_events, doc), fat_event))
+        self._context_roles(out, sents)
         return out
+
+    def _paragraph_before(self, ev: EventCandidate, events: list[EventCandidate], sents: list["SpacySpan"],
+                          back: int = 2) -> list[EventCandidate]:
+        """Events before ``ev`` in its sentence and in the ``back`` previous sentences of its paragraph, nearest first."""
+        doc = sents[ev.sentence_index].doc
+        out: list[EventCandidate] = []
+        for h in events:
+            if h is ev or h.trigger.start >= ev.trigger.start or h.sentence_index < ev.sentence_index - back:
+                continue
+            if h.sentence_index != ev.sentence_index:
+                gap = doc[max(0, sents[h.sentence_index].end - 1): sents[ev.sentence_index].start]
+                if "\n\n" in "".join(t.text_with_ws for t in gap):
+                    continue  # another paragraph
+            out.append(h)
+        return sorted(out, key=lambda h: -h.trigger.start)
+
+    def _context_roles(self, events: list[EventCandidate], sents: list["SpacySpan"]) -> None:
+        """Roles the sentence does not name but the context gives (span None):
+
+        - a reply ("Moscow denied", "the Government rejected the proposal") is addressed to the actor of
+          the nearest earlier event of another side in the paragraph (resolution 'coreference');
+        - an agentless conflict event ("the villages were conquered", "fighting continued") takes the
+          side that acts against its recipient elsewhere in the document, else the document's country
+          (non-state armed groups are coded with the country they fight in) (resolution 'context')."""
+        if not events:
+            return
+        doc = sents[0].doc
+        ts = self.patterns
+        for ev in events:
+            if ev.event_type not in ts.answer_types or ev.actor is None or not ev.actor.country:
+                continue
+            rec = ev.recipient
+            if rec is not None and (rec.country or (rec.span is not None and self._names_actor(doc, rec.span))):
+                continue
+            mine = set(ev.actor.country.split(";"))
+            for h in self._paragraph_before(ev, events, sents):
+                a = h.actor
+                if a is not None and a.country and not set(a.country.split(";")) & mine:
+                    ev.recipient = ActorRef(None, a.name, a.country, a.sector, a.members, "coreference")
+                    break
+        against: dict[str, dict[str, int]] = {}  # recipient code -> actor code -> count
+        for ev in events:
+            if ev.polarity != "asserted" or ev.actor is None or not ev.actor.country or ev.recipient is None \
+                    or not ev.recipient.country or not self.ontology.get(ev.event_type).quad_class.endswith("conflict"):
+                continue
+            for r in ev.recipient.country.split(";"):
+                for a in ev.actor.country.split(";"):
+                    against.setdefault(r, {}).setdefault(a, 0)
+                    against[r][a] += 1
+        for ev in events:
+            if ev.actor is not None or ev.event_type not in ts.context_actor_types:
+                continue
+            code = None
+            if ev.recipient is not None and ev.recipient.country and ";" not in ev.recipient.country:
+                opp = against.get(ev.recipient.country) or {}
+                if opp:
+                    best = max(opp.values())
+                    top = sorted(c for c, n in opp.items() if n == best)
+                    code = top[0] if len(top) == 1 else None
+            elif ev.recipient is None or not ev.recipient.country:
+                code = _doc_country(doc)
+            if code:
+                ev.actor = ActorRef(None, None, code, None, (), "context")
+                ev.confidence = round(max(0.05, ev.confidence - 0.05), 3)
+
+    def _names_actor(self, doc: "Doc", span: Span) -> bool:
+        """True when the text at ``span`` is a person or group (not "the accusation", "which", "any involvement")."""
+        sp = doc.char_span(span.start, span.end, alignment_mode="expand")
+        if sp is None:
+            return False
+        root = sp.root
+        if root.lower_ in RELATIVE or root.pos_ == "PRON" and root.lower_ not in PERSONAL_PRONOUNS:
+            return False
+        return root.pos_ == "PROPN" or root.ent_type_ in ("PERSON", "NORP", "ORG", "GPE") or self._is_person(root)
 
     @staticmethod
     def _merge_conjoined(events: list[EventCandidate], doc: "Doc") -> list[EventCandidate]:
@@ -1055,7 +1208,9 @@ class Extractor:
                 continue
             if self.ontology.get(h.event_type).quad_class != self.ontology.get(ev.event_type).quad_class:
                 continue
-            return ActorRef(a.span, a.name, a.country, a.sector, a.members, "coreference")
+            # an actor named in an earlier sentence is not a span of this one: only its codes carry over
+            span = a.span if h.sentence_index == ev.sentence_index else None
+            return ActorRef(span, a.name, a.country, a.sector, a.members, "coreference")
         return None
 
     def _derived(self, ev: EventCandidate, f: _Found, sent_events: list[EventCandidate]) -> list[EventCandidate]:
@@ -1188,7 +1343,12 @@ class Extractor:
         if actor is not None and actor_tok is not None and not actor.country and not actor.sector and \
                 actor.resolution == "unknown" and actor_tok.pos_ == "NOUN" and not actor_tok.ent_type_:
             actor = None  # not an actor phrase ("the process", "a move", "the scale of ..."): left to the context
-        recipient = self._ref(recip_tok, history, si, sents)
+        if recip_tok is not None and (recip_tok.pos_ in ("VERB", "AUX") or (
+                f.noun is not None and recip_tok.i == f.noun.i and (f.rule_id.endswith(".light") or f.rule_id.startswith("light.")))):
+            # a clause ("reported that the town was captured ...") or the light verb's own event noun
+            # ("the offensive was launched") is not a target
+            recip_tok = None
+        recipient = self._ref(recip_tok, history, si, sents, trim=True)
         if recipient is not None and recipient.resolution == "coreference" and recipient.country is None:
             recipient = None
         conf = f.conf
