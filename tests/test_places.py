@@ -236,3 +236,69 @@ def test_main_place_of_the_document_when_nothing_else_names_one(nlp, resolver):
     si = len(list(doc.sents)) - 1
     linked = resolver.link(doc, _trigger(doc, "deliver"), si, places)
     assert linked is not None and linked.geonameid == 170063 and linked.reason.startswith("document:")
+
+
+def test_world_city_beats_small_namesakes_when_the_focus_is_weak(nlp, resolver):
+    doc = nlp("Syrian troops shelled Aleppo again. Rebels in Aleppo and Idlib held out. The United States "
+              "backed new talks, which opened in Geneva on Friday.")
+    geneva = _by_text(resolver.annotate(doc))["Geneva"]
+    assert geneva.country == "CHE" and geneva.geonameid == 2660646
+    # a strong local focus still picks the local namesake
+    doc = nlp("Geneva, Illinois, and Aurora, Illinois, held a joint fair. Crowds in Geneva cheered.")
+    assert {p.country for p in resolver.annotate(doc) if p.text == "Geneva"} == {"USA"}
+
+
+def test_unknown_neighbourhood_is_placed_at_its_town(nlp, resolver):
+    doc = nlp("Army units shelled Aleppo for a week. Rebels in Aleppo held out.\n\n"
+              "Then tanks broke into the Qasr Nawa neighbourhood at dawn.")
+    places = resolver.annotate(doc)
+    hood = _by_text(places)["Qasr Nawa"]
+    assert hood.geonameid == 170063 and hood.geo_precision == "populated_place" and "part of" in hood.reason
+    linked = resolver.link(doc, _trigger(doc, "broke"), hood.sentence_index, places)
+    assert linked is not None and linked.text == "Qasr Nawa"
+
+
+def test_nested_chain_gives_the_most_specific_place(nlp, resolver):
+    text = "A coalition air strike hit a wedding in Bani Qais, in Hajjah governorate, killing 20 guests."
+    doc = nlp(text)
+    places = resolver.annotate(doc)
+    village = _by_text(places).get("Bani Qais")
+    assert village is not None and village.country == "YEM" and "qualifier" in village.reason
+    linked = resolver.link(doc, _trigger(doc, "hit"), 0, places,
+                           exclude=[(0, text.index(" hit")), (text.index("a wedding"), text.index(", killing"))])
+    assert linked is not None and linked.text == "Bani Qais"
+
+
+def test_event_noun_refers_back_to_where_it_was_agreed_to_apply(nlp, resolver):
+    doc = nlp("In Rimbo the delegates signed a deal that provides for a truce in the city of Hudaydah. "
+              "The truce took effect on Sunday.")
+    places = resolver.annotate(doc)
+    trig = _trigger(doc, "took")
+    linked = resolver.link(doc, trig, _sent(doc, "took"), places)
+    assert linked is not None and linked.geonameid == 79415 and "truce" in linked.reason
+
+
+def test_the_city_is_the_main_place_introduced_with_that_noun(nlp, resolver):
+    doc = nlp("Troops surrounded the port city of Hudaydah in June. Shells hit Hudaydah again in July.\n\n"
+              "Envoys met in Muscat, but the rebel team stayed in Sanaa. In November troops advanced "
+              "into the city.")
+    places = resolver.annotate(doc)
+    linked = resolver.link(doc, _trigger(doc, "advanced"), _sent(doc, "advanced"), places)
+    assert linked is not None and linked.geonameid == 79415 and "the city" in linked.reason
+
+
+def test_possessive_country_and_reporting_office_are_not_event_places(nlp, resolver):
+    doc = nlp("Government forces shelled Aleppo on Monday. Rebels in Aleppo said the bombardment went on.\n\n"
+              "Russia's envoy said that the fighting had stopped.\n\n"
+              "The rights office in Geneva said that militias had shot 30 prisoners.")
+    places = resolver.annotate(doc)
+    stopped = resolver.link(doc, _trigger(doc, "stopped"), _sent(doc, "stopped"), places)
+    assert stopped is not None and stopped.geonameid == 170063
+    shot = resolver.link(doc, _trigger(doc, "shot"), _sent(doc, "shot"), places)
+    assert shot is not None and shot.geonameid == 170063 and "report" in shot.reason
+
+
+def test_name_glued_to_a_date_after_a_preposition_is_a_place(nlp, resolver):
+    doc = nlp("The envoy had travelled to Sanaa days earlier to propose a truce.")
+    places = resolver.annotate(doc)
+    assert any(p.geonameid == 71137 for p in places)

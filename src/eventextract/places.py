@@ -53,6 +53,7 @@ DEMONSTRATIVES = {"this", "that", "these", "those"}
 SMALL_SETTLEMENTS = {"village", "hamlet", "settlement", "suburb", "outskirts"}
 #: memory of event places per Doc (sentence_index -> place), for "names no place" context
 _MEMORY_KEY = "eventextract.event_places"
+_TITLE_KEY = "eventextract.title_names"  # folded capitalised names of the document title
 #: parse dependencies followed from an event trigger to its place argument
 ARG_DEPS = {"dobj", "prep", "pobj", "conj", "appos", "compound", "nsubjpass", "npadvmod", "advmod",
             "obl", "nmod", "attr", "oprd", "acl", "xcomp", "advcl", "pcomp", "dative", "relcl", "obj"}
@@ -61,6 +62,9 @@ COMPASS = {"north", "south", "east", "west", "northeast", "northwest", "southeas
            "northern", "southern", "eastern", "western", "central", "greater", "upper", "lower"}
 MIN_POP_BARE = 15_000  # a gazetteer-only match with no other evidence needs this population
 MIN_POP_EVIDENCE = 500
+DOMINANT_MIN_POP = 100_000  # a city this large may dominate its namesakes abroad
+DOMINANT_RATIO = 5.0  # ... when it is at least this many times larger than the largest of them
+STRONG_FOCUS = 0.5  # a country share of the document's places that is evidence enough on its own
 _MOJIBAKE = re.compile(r"[ƒ…ôÃÂ√∂±]")
 PRECISION_RANK = {"populated_place": 0, "admin_region": 1, "none": 2, "country": 3}
 
@@ -176,6 +180,10 @@ class PlaceResolver:
             return True
         if root.dep_ in ("compound", "amod", "nmod") and root.head.lemma_.lower() in self._place_nouns:
             return True
+        prev = span.doc[span.start - 1] if span.start > 0 else None
+        if root.dep_ == "compound" and prev is not None and prev.lower_ in LOCATIVE_PREPS \
+                and prev.i == root.head.left_edge.i - 1 and root.head.ent_type_ in ("DATE", "TIME"):
+            return True  # "travelled to X days earlier": the parser glued the name to the date
         nxt = span.doc[span.end] if span.end < len(span.doc) else None
         if nxt is not None and nxt.lower_ in self._place_nouns:
             return True
@@ -193,6 +201,7 @@ class PlaceResolver:
         blocked = [False] * len(doc)
         mentions: list[_Mention] = []
         other_ents: dict[int, "Span"] = {}
+        norp_names: list["Span"] = []
 
         def add(span: "Span", source: str, cands: list[GeoCandidate]) -> None:
             if any(_overlaps((span.start_char, span.end_char), e) for e in exclude):
@@ -233,6 +242,8 @@ class PlaceResolver:
                 add(ent, "gazetteer:NORP; object of a locative preposition" if cands
                     else "place-noun; NORP name after a locative preposition", cands)
             elif ent.label_ in BLOCKING_LABELS:
+                if ent.label_ == "NORP" and self._norp_name(ent):
+                    norp_names.append(ent)  # "The fall of Aleppo": kept if the name is a GPE elsewhere
                 if ent.label_ in NUMERIC_LABELS and not any(t.like_num or t.is_currency for t in ent):
                     continue  # a mislabelled heading ("## Ilovaisk" as MONEY) names no number
                 for i in range(ent.start, ent.end):
@@ -242,6 +253,10 @@ class PlaceResolver:
                     other_ents[i] = ent
 
         ner_names = {fold(m.text) for m in mentions if m.candidates}
+        for ent in norp_names:
+            if fold(ent.text) in ner_names and not any(taken[k] for k in range(ent.start, ent.end)):
+                add(ent, "gazetteer:NORP; the same name is a place elsewhere in the document",
+                    self._lookup(ent.text))
         noun_ends: set[int] = {m.tok_end - 1 for m in mentions}
         focus = self._focus(mentions)
 
@@ -292,7 +307,12 @@ class PlaceResolver:
                         j += 1
                 cands = cands or self._lookup(span.text)
                 if not cands:
-                    named_feature = len(span) >= 2 and span[-1].lower_ in self._place_nouns
+                    chained = i > 0 and doc[i - 1].lower_ in LOCATIVE_PREPS and j + 2 < n \
+                        and doc[j].text == "," and doc[j + 1].lower_ in ("in", "near") \
+                        and doc[j + 2].text[:1].isupper()  # "a market in X, in Y governorate"
+                    named_feature = chained or (len(span) >= 2 and span[-1].lower_ in self._place_nouns) or (
+                        j < n and doc[j].lower_ in self._place_nouns and doc[j].text.islower()
+                        and i > 0 and doc[i - 1].lower_ == "the")  # "the Masaken Hanano neighbourhood"
                     if (ent is None or (ent.start == i and ent.end == j)) and \
                             (self._after_place_noun(doc, i, noun_ends) or named_feature) and not self._in_longer_name(doc, i, j, sent_of) \
                             and (j >= n or not doc[j].text[:1].isupper()):
@@ -367,6 +387,14 @@ class PlaceResolver:
                 if c.is_country and c.country2:
                     return c.country2
         return None
+
+    def _norp_name(self, ent: "Span") -> bool:
+        """Whether a NORP entity is a single proper noun that is no listed demonym: it may be a
+        mislabelled place name ("the fall of Aleppo")."""
+        if len(ent) != 1 or ent[0].pos_ != "PROPN" or not ent.text[:1].isupper():
+            return False
+        key = fold(ent.text)
+        return not (key in self._demonyms or key.rstrip("s") in self._demonyms or key in self._demonym_countries)
 
     def _norp_place(self, ent: "Span") -> bool:
         """Whether a NORP entity is a place name the model mislabelled: a single proper noun, not a
@@ -578,11 +606,29 @@ class PlaceResolver:
                 s -= 1.5  # a derived division named after its town: the bare name is the town
         if c.source == "user":
             s += 0.5
+        if c.feature_class == "P" and c.population >= DOMINANT_MIN_POP and c.main_name_match:
+            # a world-known city ("Geneva" in a Syria story) outranks its far smaller namesakes
+            # abroad unless the document's focus on their country is strong (US local news)
+            rivals = [o for o in m.candidates if o.feature_class == "P" and o.country2 != c.country2]
+            rival = max((o.population for o in rivals), default=0)
+            if c.population >= DOMINANT_RATIO * max(rival, 1) and \
+                    max((focus.get(o.country2 or "", 0.0) for o in rivals), default=0.0) < STRONG_FOCUS:
+                s += min(1.0, 0.5 * math.log10(c.population / max(rival, 1)))
         if c.feature_code == "PPLC":
             # a foreign story names capitals, not the homonymous divisions ("Washington blamed ...")
             s += 0.3 + (1.3 if focus.get(c.country2 or "", 0.0) < 0.3 else 0.0)
         if c.country2:
-            s += 2.0 * focus.get(c.country2, 0.0)
+            # a town dwarfed by a world-known namesake abroad needs evidence for its own division
+            # (state, province) or a strong country focus before the focus counts fully ("Geneva" in
+            # a Syria story that also names the United States is not Geneva, Illinois)
+            dwarfed = c.feature_class == "P" and any(
+                o.feature_class == "P" and o.main_name_match and o.country2 != c.country2
+                and o.population >= DOMINANT_MIN_POP and o.population >= DOMINANT_RATIO * max(c.population, 1)
+                for o in m.candidates)
+            state_evidence = m.qualifier_country == c.country2 or bool(
+                admin_focus and c.admin1 and admin_focus.get((c.country2, c.admin1), 0.0) > 0)
+            share = focus.get(c.country2, 0.0)
+            s += (0.5 if dwarfed and not state_evidence and share < STRONG_FOCUS else 2.0) * share
             if c.feature_code == "ADM1" and c.source != "admin":  # "Georgia" in a US story is the state, in a Caucasus one the country
                 s += 2.0 * focus.get(c.country2, 0.0)
             if admin_focus and c.admin1 and not c.is_country:
@@ -630,6 +676,8 @@ class PlaceResolver:
                     if cands and (cands[0].feature_class != "P" or cands[0].population >= MIN_POP_BARE):
                         title_cands.append(cands)
         focus = self._focus(mentions, title_cands)
+        doc.user_data[_TITLE_KEY] = {fold(c[0].name) for c in title_cands} | {
+            fold(name) for name in re.findall(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*", title or "")}
         self._qualifiers(doc, mentions)
         self._resolve(mentions, focus, [])
         anchors = [m.best for m in mentions if m.best is not None and not m.best.is_country and m.score >= 0.8
@@ -645,7 +693,42 @@ class PlaceResolver:
         total = sum(weights.values())
         focus2 = {k: v / total for k, v in weights.items()} if total else focus
         self._resolve(mentions, focus2, anchors, self._admin_focus(mentions))
+        self._contain(doc, mentions)
         return [self._to_record(m) for m in mentions]
+
+    def _contain(self, doc: "Doc", mentions: list[_Mention]) -> None:
+        """Place names the gazetteer lacks at the place that contains them: "a market in X, in Y
+        governorate" -> Y; "the X neighbourhood" -> the town named before it in the paragraph, else
+        the town the document names most often. The mention keeps its own text; the reason says so."""
+        text = doc_text(doc)
+        paras = self._paragraph_of(doc)
+        towns = Counter(m.best.key for m in mentions if m.best is not None and m.best.feature_class == "P")
+        for k, m in enumerate(mentions):
+            if m.best is not None or not m.source.startswith(("place-noun", "gazetteer:NORP", "ner:")):
+                continue
+            nxt = mentions[k + 1] if k + 1 < len(mentions) else None
+            if nxt is not None and nxt.best is not None and not nxt.best.is_country \
+                    and nxt.sentence_index == m.sentence_index \
+                    and re.fullmatch(r",\s*(?:in|near)\s+(?:the\s+)?", text[m.end:nxt.start]):
+                m.best, m.score = nxt.best, round(0.8 * nxt.score, 3)
+                m.why = f"not in gazetteer; located by the qualifier {nxt.text}"
+                continue
+            after = doc[m.tok_end] if m.tok_end < len(doc) else None
+            if after is None or self._place_nouns.get(after.lemma_.lower()) != "subcity":
+                continue
+            before = [o for o in mentions[:k] if o.best is not None and o.best.feature_class == "P"
+                      and o.score >= 0.5 and paras[o.sentence_index] == paras[m.sentence_index]]
+            if before:
+                town, why = before[-1], "the town named before it in the paragraph"
+            else:
+                ranked = [o for o in mentions if o.best is not None and o.best.feature_class == "P"
+                          and towns[o.best.key] >= 2]
+                if not ranked:
+                    continue
+                town = max(ranked, key=lambda o: (towns[o.best.key], -o.start))
+                why = "the town the document names most often"
+            m.best, m.score = town.best, round(0.8 * town.score, 3)
+            m.why = f"not in gazetteer; part of {town.text} ({why})"
 
     def _to_record(self, m: _Mention) -> PlaceMention:
         c = m.best
@@ -709,6 +792,7 @@ class PlaceResolver:
         best = min(scored, key=lambda x: x[0]) if scored else None
         if best is not None:
             best = self._more_specific(best, scored)
+            best = self._chain_head(doc, best, in_sent)
         anaphor = self._anaphor(doc, trigger, dist, places, sentence_index)
         if anaphor is not None and (best is None or anaphor[0] < best[0][0]):
             return self._copy(anaphor[1], f"context: '{anaphor[2]}' refers to {anaphor[1].text} "
@@ -736,11 +820,25 @@ class PlaceResolver:
         heading = self._heading_place(doc, sentence_index, places)
         if heading is not None:
             return self._copy(heading, f"section: place of the heading (sentence {heading.sentence_index})")
-        # 5. a place of the sentence outside the event's own clause
-        if aside:
-            p = min(aside, key=lambda p: (self._fallback_rank(p), abs(p.start - trigger.idx)))
+        # 5. a place of the sentence outside the event's own clause (not the seat of whoever reports
+        # it: "the office in X said fighters had shot ..." is told from X, not about it)
+        reporters = [p for p in aside if self._aside(doc, p, trigger, reporter=True)]
+        aside_ok = [p for p in aside if p not in reporters]
+        if aside_ok:
+            p = min(aside_ok, key=lambda p: (self._fallback_rank(p), abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: only place of the sentence, outside the event's clause")
-        # 6. an actor/recipient phrase is the only place
+        if reporters:
+            main_place = self._main_place(doc, places)
+            if main_place is not None:
+                return self._copy(main_place, f"document: the sentence only names where the report comes "
+                                              f"from; main place of the document ({main_place.text})")
+            p = min(reporters, key=lambda p: (self._fallback_rank(p), abs(p.start - trigger.idx)))
+            return self._copy(p, "sentence: only place of the sentence, outside the event's clause")
+        # 6. an actor/recipient phrase is the only place (an affiliation such as "Russia's ambassador"
+        # only after the document's main place)
+        affiliations = [p for p in held if self._metonym(doc, p)
+                        and not any(_overlaps((p.start, p.end), e) for e in exclude)]
+        held = [p for p in held if p not in affiliations]
         if held:
             p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
@@ -749,6 +847,9 @@ class PlaceResolver:
         if main_place is not None:
             return self._copy(main_place, f"document: sentence and paragraph name no place; main place of "
                                           f"the document ({main_place.text})")
+        if affiliations:
+            p = min(affiliations, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
+            return self._copy(p, "actor: only place of the sentence names an acting government or affiliation")
         return None
 
     def _metonym(self, doc: "Doc", p: PlaceMention) -> bool:
@@ -761,11 +862,16 @@ class PlaceResolver:
         root = doc[toks[0]]
         while root.head.i in toks and root.head.i != root.i:
             root = root.head
+        if root.dep_ == "poss" and p.geo_precision == "country" \
+                and not self._place_nouns.get(root.head.lemma_.lower()):
+            return True  # "Russia's ambassador said ...": an affiliation, not a location
+        while root.dep_ == "conj" and root.head.i != root.i:
+            root = root.head  # "the United States and the United Kingdom urged ..."
         if root.dep_ != "nsubj" or root.head.pos_ not in ("VERB", "AUX"):
             return False
         return any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp") for c in root.head.children)
 
-    def _aside(self, doc: "Doc", p: PlaceMention, trigger: "Token") -> bool:
+    def _aside(self, doc: "Doc", p: PlaceMention, trigger: "Token", reporter: bool = False) -> bool:
         """Whether the place lies outside the trigger's own clause: inside a relative clause that does
         not contain the trigger ("the agreement, which provides for a ceasefire in X"), or inside the
         subject of a verb that governs the trigger ("the office in X said ... had shot")."""
@@ -778,7 +884,7 @@ class PlaceResolver:
             if a.i in ancestors:
                 return False
             if a.dep_ == "relcl":
-                return True
+                return not reporter
             if a.dep_ in ("nsubj", "nsubjpass") and a.head.i in ancestors and a.head.i != trigger.i:
                 return True
         return False
@@ -797,6 +903,20 @@ class PlaceResolver:
             return None
         gid, n = max(counts.items(), key=lambda x: (x[1], -first[x[0]].start))
         return first[gid] if n >= 2 else None
+
+    @staticmethod
+    def _chain_head(doc: "Doc", best: tuple[tuple, PlaceMention, str], in_sent: list[PlaceMention]
+                    ) -> tuple[tuple, PlaceMention, str]:
+        """A place chosen by the parse that only qualifies the place before it ("a market in X, in Y
+        governorate", "in X, near Y") gives way to that more specific place X."""
+        p = best[1]
+        text = doc_text(doc)
+        for q in in_sent:
+            if q.end <= p.start and q.geo_precision != "country" and q.sentence_index == p.sentence_index \
+                    and re.fullmatch(r",\s*(?:in|near)\s+(?:the\s+)?", text[q.end:p.start]) \
+                    and PRECISION_RANK.get(q.geo_precision, 2) <= PRECISION_RANK.get(p.geo_precision, 2):
+                return best[0], q, f"{best[2]}; the most specific place of '{q.text}, in {p.text}'"
+        return best
 
     @staticmethod
     def _more_specific(best: tuple[tuple, PlaceMention, str], scored: list[tuple[tuple, PlaceMention, str]]
@@ -967,6 +1087,9 @@ class PlaceResolver:
                     if self._is_heading_cached(doc, si):
                         break  # the section starts here
                     continue
+                own = self._noun_place(doc, sent, lemma, places, si)
+                if own is not None:
+                    return own, f"context: 'the {noun.text}' refers back to sentence {si}, which places it in {own.text}"
                 if self._is_heading_cached(doc, si):
                     place = self._heading_place(doc, si, places)
                 elif si in memory:
@@ -976,6 +1099,24 @@ class PlaceResolver:
                 if place is not None:
                     return place, f"context: 'the {noun.text}' refers back to sentence {si} ({place.text})"
                 break
+        return None
+
+    @staticmethod
+    def _noun_place(doc: "Doc", sent: "Span", lemma: str, places: list[PlaceMention],
+                    si: int) -> PlaceMention | None:
+        """The place an earlier mention of an event noun carries itself ("a ceasefire in the city
+        and governorate of X"): the most specific resolved place inside its locative phrase."""
+        for tok in sent:
+            if tok.lemma_.lower() != lemma:
+                continue
+            for prep in tok.children:
+                if prep.dep_ != "prep" or prep.lower_ not in ("in", "at", "near", "around", "across", "along"):
+                    continue
+                lo, hi = prep.left_edge.idx, prep.right_edge.idx + len(prep.right_edge)
+                inside = [p for p in places if p.sentence_index == si and lo <= p.start and p.end <= hi
+                          and p.geo_precision not in ("none", "country")]
+                if inside:
+                    return min(inside, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), p.start))
         return None
 
     def _is_heading_cached(self, doc: "Doc", si: int) -> bool:
@@ -1120,24 +1261,33 @@ class PlaceResolver:
             paras = self._paragraph_of(doc)
             same = [p for p in before if paras[p.sentence_index] == paras[sentence_index]
                     and not self._reference_point(doc, p)]
-            if same:  # the last such place of the paragraph, else the heading's, else the most salient
+            noun = tok.lemma_.lower()
+            introduced = {p.geonameid or p.text for p in before if self._introduced_as(doc, p, noun)}
+            main = self._main_place(doc, places)
+            if same and not (main is not None and main.geonameid in introduced
+                             and main.geonameid not in {p.geonameid for p in same}):
+                # the last such place of the paragraph, unless the document's main place was
+                # introduced with this very noun ("the port city of X" ... "advanced into the city")
                 return d, same[-1], f"the {tok.text}"
             heading = self._heading_place(doc, sentence_index, places)
-            if heading is not None and heading.geo_precision == "populated_place":
+            if heading is not None and heading.geo_precision == "populated_place" and not same:
                 return d, heading, f"the {tok.text}"
+            titled: set[str] = doc.user_data.get(_TITLE_KEY, set())
             counts = Counter(p.geonameid or p.text for p in before)
 
             def salience(p: PlaceMention) -> tuple[float, int]:
                 """The antecedent: a place introduced with the same noun ("the port city of X"), of
                 the same paragraph or heading, named often and recently; not a reference point."""
-                s = 3.0 if self._introduced_as(doc, p, tok.lemma_.lower()) else 0.0
+                s = 3.0 if (p.geonameid or p.text) in introduced else 0.0
                 if paras[p.sentence_index] == paras[sentence_index]:
-                    s += 1.0
+                    s += 1.0 + (0.5 if same and p is same[-1] else 0.0)
                 elif sentence_index - 6 <= p.sentence_index:
                     s += 0.5
                 if heading is not None and heading.geonameid == p.geonameid:
                     s += 1.0
                 s += 0.3 * min(counts[p.geonameid or p.text], 5)
+                if fold(p.text) in titled:
+                    s += 1.0
                 if self._reference_point(doc, p):
                     s -= 1.0
                 return s, p.start
