@@ -3,9 +3,11 @@
     python scripts/benchmark.py [INPUT ...] [--repeat N] [--json]
 
 Default input: ../shared/corpus/seeds when present, else the bundled sample corpus. Reports words/s
-of (1) spaCy alone (nlp.pipe over the same texts) and (2) the full library pipeline
-(ingest -> nlp -> extract -> dates -> places -> rows), the overhead of our stages, per-stage time
-after NLP, and the peak RSS of this process. Targets are checked here, not in unit tests.
+of (1) spaCy alone (nlp.pipe over the same texts, before and after, averaged) and (2) the library
+pipeline after ingest (``pipeline.process_documents``: nlp.pipe + extract, dates, places, rows),
+the overhead of our stages over spaCy, the time of each stage's document-level call, and the peak
+RSS of this process. The targets are checked here, not in unit tests: the exit code is 1 when
+the overhead over spaCy exceeds --max-overhead or the peak RSS exceeds --max-rss-mb.
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("inputs", nargs="*")
     ap.add_argument("--repeat", type=int, default=3, help="passes over the input (more text, steadier figures)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--max-overhead", type=float, default=0.5,
+                    help="target: our stages may add at most this fraction to spaCy's time (default 0.5)")
+    ap.add_argument("--max-rss-mb", type=float, default=1500, help="target: peak RSS in MB (default 1500)")
     args = ap.parse_args(argv)
 
     from eventextract import ingest, pipeline
@@ -53,31 +58,24 @@ def main(argv: list[str] | None = None) -> int:
     comps.nlp(docs[0].nlp_text[:2000])  # warm-up
     spacy_runs = [spacy_only()]
 
-    stage = {"dates": 0.0, "places": 0.0, "extract": 0.0, "link+rows": 0.0}
+    # the product's own path: nlp.pipe in batches + pipeline.analyse (extract, dates, places, rows)
     now = dt.datetime.now(dt.timezone.utc)
-    n_events = 0
     t0 = time.perf_counter()
-    for sdoc, d in comps.nlp.pipe(((d.nlp_text, d) for d in docs), as_tuples=True, batch_size=settings.batch_size):
-        a = time.perf_counter()
-        timexes = comps.dates.annotate(sdoc, published=d.published, title=d.title)
-        b = time.perf_counter()
-        places = comps.places.annotate(sdoc, title=d.title)
-        c = time.perf_counter()
-        cands = comps.extractor.extract(sdoc)
-        e = time.perf_counter()
-        for cand in cands:
-            tx = comps.dates.link(sdoc, cand.trigger_token, cand.sentence_index, timexes)
-            pl = comps.places.link(sdoc, cand.trigger_token, cand.sentence_index, places)
-            pipeline.build_record(d, cand, tx, pl, comps, "bench", now)
-            n_events += 1
-        f = time.perf_counter()
-        stage["dates"] += b - a
-        stage["places"] += c - b
-        stage["extract"] += e - c
-        stage["link+rows"] += f - e
+    n_events = sum(len(r.events) for r in pipeline.process_documents(iter(docs), comps, "bench", now))
     full_s = time.perf_counter() - t0
     spacy_runs.append(spacy_only())  # baseline before and after the full run, averaged
     spacy_s = sum(spacy_runs) / len(spacy_runs)
+
+    # where the time after spaCy goes: each stage's document-level call, on parses made once
+    stage = {"dates.annotate": 0.0, "places.annotate": 0.0, "extract": 0.0}
+    for sdoc, d in comps.nlp.pipe(((d.nlp_text, d) for d in docs[: len(docs) // args.repeat]), as_tuples=True,
+                                  batch_size=settings.batch_size):
+        for name, call in (("dates.annotate", lambda: comps.dates.annotate(sdoc, published=d.published, title=d.title)),
+                           ("places.annotate", lambda: comps.places.annotate(sdoc, title=d.title)),
+                           ("extract", lambda: comps.extractor.extract(sdoc))):
+            t = time.perf_counter()
+            call()
+            stage[name] += time.perf_counter() - t
 
     res = {
         "input": inputs, "documents": len(docs), "words": n_words, "events": n_events,
@@ -85,15 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         "spacy_only_words_per_s": round(n_words / spacy_s),
         "pipeline_words_per_s": round(n_words / full_s),
         "overhead_vs_spacy": round(full_s / spacy_s - 1, 3),
-        "stage_seconds_after_nlp": {k: round(v, 3) for k, v in stage.items()},
+        "stage_seconds_one_pass": {k: round(v, 3) for k, v in stage.items()},
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+    res["targets_met"] = res["overhead_vs_spacy"] <= args.max_overhead and res["peak_rss_mb"] <= args.max_rss_mb
     if args.json:
         print(json.dumps(res))
     else:
         for k, v in res.items():
             print(f"{k}: {v}")
-    return 0
+    return 0 if res["targets_met"] else 1
 
 
 if __name__ == "__main__":
