@@ -125,3 +125,19 @@ def test_user_context_nouns_must_be_a_list(tmp_path):
     with pytest.raises(DataFileError) as err:
         ActorResolver(Settings(actor_files=[f]))
     assert err.value.code == "E302"
+
+
+@pytest.mark.parametrize("text,country", [
+    ("Vietnamese-led forces", "VNM"),          # the leading state names the force
+    ("ethnic Serbs in Croatia", "HRV"),        # a people coded where it lives
+    ("the Albanians of southern Serbia", "SRB"),
+    ("Israeli police", "ISR"),
+    ("Russia's president", "RUS"),
+    ("the Iranian foreign minister", "IRN"),
+])
+def test_round5_actor_phrases(nlp, resolver, text, country):
+    assert _ref(nlp, resolver, text).country == country
+
+
+def test_backer_is_not_the_actor(nlp, resolver):
+    assert _ref(nlp, resolver, "Iranian-backed militias").country != "IRN"

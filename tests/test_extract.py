@@ -463,3 +463,58 @@ def test_event_noun_subject_takes_the_verbs_object_and_its_modifier_actor(nlp, e
     assert ev.actor.country == "SAU" and ev.recipient.span.text == "a bus carrying pupils"
     evs = [e for e in run(nlp, extractor, "A rebel attack killed four soldiers.") if e.event_type == "ASSAULT"]
     assert len(evs) == 1 and evs[0].actor is not None and evs[0].actor.span.text == "rebel"
+
+
+# ---------------------------------------------------------------- round 5: broad coverage
+@pytest.mark.parametrize("text,etype,rule", [
+    ("The guards beat up the detainees in the prison yard.", "ASSAULT", "assault.beat.up"),
+    ("Soldiers sexually abused women in the camp.", "ASSAULT", "assault.abuse"),
+    ("Villagers set fire to the police station after the shooting.", "ASSAULT", "assault.set.fire"),
+    ("Two farmers were hacked to death by militiamen near the river.", "ASSAULT", "assault.hack.death"),
+    ("Unknown attackers hacked into the bank's servers.", "COERCE", "coerce.hack"),
+    ("The government admitted responsibility for the deaths of the protesters.", "CONCEDE", "concede.admit"),
+    ("The army admitted that its soldiers had shelled the market.", "CONCEDE", "concede.admit.that"),
+    ("The ministry reiterated its demand that the rebels release the hostages.", "REQUEST", "n.request.light"),
+    ("Britain is pushing hard for a vote on the resolution.", "REQUEST", "request.push.for"),
+    ("The union insisted on its demands for higher wages.", "REQUEST", "request.insist.on"),
+    ("The minister defended the decision to close the border.", "SUPPORT", "support.defend.decision"),
+    ("The president defended Iran against Western criticism.", "SUPPORT", "support.defend.against"),
+    ("Chinese and Russian warships began joint exercises in the Pacific.", "COOPERATE", "n.exercise.joint.light"),
+    ("Washington is providing intelligence and training to the Kenyan army.", "AID", "aid.send"),
+])
+def test_round5_patterns(nlp, extractor, text, etype, rule):
+    ev = one(run(nlp, extractor, text), etype)
+    assert ev.rule_id == rule and ev.polarity == "asserted"
+
+
+def test_admitted_to_hospital_is_not_an_admission(nlp, extractor):
+    evs = run(nlp, extractor, "Three wounded women were admitted to the city hospital on Monday.")
+    assert not [e for e in evs if e.event_type == "CONCEDE"]
+
+
+def test_undertaking_a_mission_is_not_a_promise(nlp, extractor):
+    evs = run(nlp, extractor, "The Swiss envoy undertook a mediation mission between the two factions.")
+    assert not [e for e in evs if e.event_type == "AGREE"]
+
+
+def test_bare_front_collapse_is_a_back_reference(nlp, extractor):
+    assert not run(nlp, extractor, "The front collapsed within days.")
+    ev = one(run(nlp, extractor, "The Azerbaijani front collapsed after the offensive."), "RETREAT")
+    assert ev.actor is not None and ev.actor.country == "AZE"
+
+
+def test_unless_makes_a_threat(nlp, extractor):
+    evs = run(nlp, extractor, "The government said it will withdraw its troops from the region unless the rebels disarm.")
+    assert one(evs, "RETREAT").polarity == "future"
+    assert one(evs, "THREATEN").rule_id.startswith("derived.condition")
+
+
+def test_reported_content_of_an_authority(nlp, extractor):
+    ev = one(run(nlp, extractor, "Police said the militants had attacked the checkpoint overnight."), "ASSAULT")
+    assert ev.polarity == "asserted" and ev.actor is not None and ev.actor.span.text == "the militants"
+
+
+def test_he_refers_to_a_person_not_a_state(nlp, extractor):
+    evs = run(nlp, extractor, "A senior Canadian minister said Iran must release the prisoners as he began a visit to the Gulf.")
+    ev = one(evs, "CONSULT")
+    assert ev.actor.resolution == "coreference" and ev.actor.country == "CAN"

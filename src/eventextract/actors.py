@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span as SpacySpan, Token
 
 CODE_RE = re.compile(r"^([A-Z]{3})?$")
+HYPHEN_ROLES = ("led", "run", "controlled", "dominated", "commanded", "backed", "supported", "sponsored", "funded", "armed",
+                "trained", "allied")
 PRONOUNS = frozenset({"they", "them", "it", "he", "she", "him", "her", "we", "us", "its", "their", "his"})
 
 
@@ -152,7 +154,10 @@ class ActorDictionary:
     @staticmethod
     def _compile(phrases: list[str], flags: int) -> re.Pattern[str]:
         alts = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
-        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w-])", flags)
+        # a hyphenated leader or backer still names the state ("Vietnamese-led forces", "Iranian-backed
+        # militias"; backers are dropped by ``not_self`` afterwards)
+        hyph = "|".join(HYPHEN_ROLES)
+        return re.compile(rf"(?<![\w-])(?:{alts})(?![\w]|-(?!(?:{hyph})\b))", flags)
 
     def find(self, text: str, offset: int = 0) -> list[_Match]:
         """All non-overlapping dictionary phrases in ``text`` (longest first), in text order."""
@@ -292,6 +297,18 @@ class ActorResolver:
         doc = span.doc
         first = matches[0]
         entries = [first.entry]
+        # a people named by its ethnonym where it lives ("ethnic Serbs in Croatia", "the Albanians of southern
+        # Serbia") is coded by the state it lives in
+        head = doc.char_span(first.start, first.end, alignment_mode="expand")
+        if first.entry.kind == "demonym" and head is not None and head.root.i == span.root.i and span.root.tag_ in ("NNS", "NNPS"):
+            for m in matches[1:]:
+                mt = doc.char_span(m.start, m.end, alignment_mode="expand")
+                if mt is None or m.entry.kind in ("demonym", "person") or m.entry.code in ("IGO", "NGO", ""):
+                    continue
+                prep = mt.root.head
+                if prep.dep_ == "prep" and prep.lower_ in ("in", "of", "from") and prep.head.i == span.root.i:
+                    return [m.entry], sector
+
         # conjoined dictionary names inside the phrase ("the ministers of A, B and C")
         tok = doc.char_span(first.start, first.end, alignment_mode="expand")
         if tok is not None:

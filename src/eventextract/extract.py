@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 PATTERN_FILE = "data/patterns/triggers.yaml"
 VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj", "no_dobj", "dobj_place", "dobj_person",
                               "dobj_weapon", "xcomp", "oprd", "passive", "subj", "subj_person", "subj_civilian",
-                              "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil", "subj_sector"})
+                              "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil", "subj_sector",
+                              "subj_specific", "has_ccomp"})
 SUBJ_DEPS = ("nsubj", "nsubjpass", "csubj")
 PERSONAL_PRONOUNS = frozenset({"they", "it", "he", "she", "we", "them", "him", "her", "its", "their", "his"})
 OBJECT_CONTROL = frozenset({"persuade", "force", "ask", "urge", "order", "allow", "compel", "help", "encourage", "permit",
@@ -366,6 +367,14 @@ class Extractor:
             elif key == "subj_person":
                 subj = _children(tok, *SUBJ_DEPS)
                 if not subj or not self._is_person(subj[0]):
+                    return False
+            elif key == "subj_specific":  # the subject is named or modified ("the Azerbaijani front"), not a bare back-reference
+                subj = _children(tok, *SUBJ_DEPS)
+                if not subj or not (subj[0].pos_ == "PROPN" or any(
+                        c.dep_ in ("amod", "compound", "poss", "prep", "nmod") for c in subj[0].children)):
+                    return False
+            elif key == "has_ccomp":  # a that-clause complement ("admitted that ...")
+                if bool(val) != any(c.dep_ == "ccomp" for c in tok.children):
                     return False
             elif key == "subj_civilian":
                 subj = _children(tok, *SUBJ_DEPS)
@@ -719,11 +728,28 @@ class Extractor:
                 by_sent.setdefault(bisect.bisect_right(starts, ch.start) - 1, []).append(ch)
         return by_sent.get(j, [])
 
+    def _person_like(self, ref: ActorRef, doc: "Doc") -> bool:
+        """True when ``ref`` can be the antecedent of "he"/"she": a named person or a phrase headed by a role
+        word ("the foreign minister"), not a state, a capital or a force."""
+        if ref.span is None:
+            return False
+        cs = doc.char_span(ref.span.start, ref.span.end, alignment_mode="expand")
+        if cs is None:
+            return False
+        root = cs.root
+        if root.ent_type_ == "PERSON":
+            return True
+        sectors = self.actors.dictionary.sectors
+        role = root.lower_ in sectors or root.lemma_.lower() in sectors
+        return role and root.ent_type_ not in ("GPE", "NORP", "LOC", "ORG") and root.tag_ not in ("NNS", "NNPS") \
+            and sectors.get(root.lemma_.lower(), sectors.get(root.lower_)) not in ("MIL", "COP", "REB")
+
     def _coref(self, span: "SpacySpan", history: list[EventCandidate], sent_idx: int,
                sents: list["SpacySpan"], description: bool = False) -> ActorRef | None:
         """Resolve a pronoun or bare description to the nearest earlier actor (events, then mentions)."""
         ref_span = Span(span.start_char, span.end_char, span.text)
         singular = span.root.lower_ in ("it", "its", "he", "she", "him", "her", "his")
+        personal = span.root.lower_ in ("he", "she", "him", "her", "his")  # a person, not a state or a force
         cands: list[tuple[int, ActorRef]] = []
         for ev in reversed(history):
             if ev.sentence_index < sent_idx - 2:
@@ -733,6 +759,8 @@ class Extractor:
             if a is not None and a.country and a.resolution not in ("coreference", "context") and pos < span.start_char:
                 if singular and ";" in a.country:
                     continue
+                if personal and not self._person_like(a, span.doc):
+                    continue
                 cands.append((pos, a))
         for j in range(sent_idx, max(-1, sent_idx - 3), -1):
             for chunk in self._sentence_chunks(sents, j):
@@ -741,6 +769,8 @@ class Extractor:
                 if singular and chunk.root.tag_ in ("NNS", "NNPS"):
                     continue
                 r = self._resolve(self._np(chunk.root))  # with its of-phrase: "King X of Morocco"
+                if personal and not self._person_like(r, span.doc):
+                    continue
                 if r.country and not (singular and ";" in r.country):
                     cands.append((chunk.start_char, r))
         if description:  # "the forces", "the government" do not refer back to civilians or refugees
@@ -1248,6 +1278,10 @@ class Extractor:
             etype, rule = "REJECT", "derived.refuse"
         else:
             etype, rule = ("AGREE", "derived.intent") if quad.endswith("cooperation") else ("THREATEN", "derived.intent")
+            threat_marks = self.patterns.governors.get("threat_marks", ())
+            if any(c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in threat_marks for m in c.children)
+                   for c in f.head.children):
+                etype, rule = "THREATEN", "derived.condition"  # "will withdraw unless ...": a conditional threat
         if ev.event_type == etype:
             return []
         doc = f.head.doc
