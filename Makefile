@@ -13,13 +13,14 @@ RELEASE ?=
 OUT     ?= output
 CRON    ?= 0 3 * * *
 
-.PHONY: help install run test test-fast serve bench docs lock clean
+.PHONY: help install run test test-fast serve bench eval docs lock clean
 
 help:
 	@echo "make run    - set up $(VENV), run the flow on the bundled sample corpus, write $(OUT)/releases/<version>/"
 	@echo "make test   - set up $(VENV), run the test suite"
 	@echo "make serve  - start a local Prefect server and serve the flow on a cron schedule ($(CRON))"
 	@echo "make bench  - throughput / memory benchmark (scripts/benchmark.py)"
+	@echo "make eval   - every accuracy figure against ../shared (scripts/evaluate_shared.py)"
 	@echo "make docs   - regenerate docs/cli.md, docs/schema.md and docs/errors.md"
 
 $(BIN)/eventextract: pyproject.toml constraints.txt
@@ -44,6 +45,9 @@ serve: install
 
 bench: install
 	$(BIN)/python scripts/benchmark.py
+
+eval: install
+	$(BIN)/python scripts/evaluate_shared.py
 
 docs: install
 	$(BIN)/python scripts/gen_docs.py
