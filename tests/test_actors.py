@@ -141,3 +141,22 @@ def test_round5_actor_phrases(nlp, resolver, text, country):
 
 def test_backer_is_not_the_actor(nlp, resolver):
     assert _ref(nlp, resolver, "Iranian-backed militias").country != "IRN"
+
+
+def test_titled_person_and_states_in(nlp, resolver):
+    # one office holder by a person title, not a group
+    assert resolver.is_titled_person(nlp("President Oskar Lindqvist")[:])
+    assert resolver.is_titled_person(nlp("the foreign minister")[:])
+    assert not resolver.is_titled_person(nlp("the officials")[:])
+    assert not resolver.is_titled_person(nlp("government forces")[:])
+    doc = nlp("The envoy flew from Oslo to Chile with Kenyan observers and a Red Cross team.")
+    codes = [c for _, c in resolver.states_in(doc[:])]
+    assert codes == ["NOR", "CHL", "KEN"]  # capital, state, demonym; not the NGO
+
+
+def test_user_person_titles_must_be_a_list(tmp_path):
+    f = tmp_path / "bad_titles.yaml"
+    f.write_text("person_titles: {a: b}\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        ActorResolver(Settings(actor_files=[f]))
+    assert err.value.code == "E302"

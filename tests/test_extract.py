@@ -518,3 +518,53 @@ def test_he_refers_to_a_person_not_a_state(nlp, extractor):
     evs = run(nlp, extractor, "A senior Canadian minister said Iran must release the prisoners as he began a visit to the Gulf.")
     ev = one(evs, "CONSULT")
     assert ev.actor.resolution == "coreference" and ev.actor.country == "CAN"
+
+
+WAR = ("Heavy fighting went on around Tuzla, Zenica and Mostar in Bosnia. "
+       "Bosnian Serb gunners shelled Tuzla again on Monday. ")
+
+
+@pytest.mark.parametrize("sentence,country", [
+    ("In Rome, Prime Minister Aldo Ferrante condemned the attack.", "ITA"),    # a state named in the sentence
+    ("President Aldo Ferrante met Bosnian leaders in Rome.", "ITA"),          # not the recipient's country
+    ("Defence Minister Aldo Ferrante condemned the attack.", "BIH"),           # none: the document's country
+])
+def test_titled_unknown_person_takes_the_sentence_state(nlp, extractor, sentence, country):
+    ev = [e for e in run(nlp, extractor, WAR + sentence) if e.sentence_index == 2][0]
+    assert ev.actor.span is not None and "Ferrante" in ev.actor.span.text
+    assert ev.actor.country == country
+
+
+def test_titled_unknown_person_never_the_recipients_country(nlp, extractor):
+    ev = one(run(nlp, extractor, WAR + "The president sharply criticised Bosnia."), "ACCUSE")
+    assert ev.actor.country != "BIH"
+
+
+def test_agentless_event_takes_the_latest_side_against_the_recipient(nlp, extractor):
+    # document-wide, Serbia acts against Bosnia most often, but the last side to do so is Croatia
+    text = ("Serbian troops attacked Bosnia in May. Serbian artillery shelled Bosnia in June. "
+            "Serbian jets bombed Bosnian positions in July.\n\n"
+            "Croatian troops attacked Bosnian villages near Mostar in August.\n\n"
+            "In September the Bosnian villages of Dolac and Vrbanja were captured.")
+    ev = [e for e in run(nlp, extractor, text) if e.event_type == "COERCE"][-1]
+    assert ev.actor is not None and ev.actor.resolution == "context"
+    assert ev.actor.country == "HRV"
+
+
+def test_generic_attackers_are_not_the_victims_country(nlp, extractor):
+    # in an interstate war, a generic force coded with the document's country that attacks that
+    # country's people is the side that acts against that country
+    text = ("Azerbaijan lost the towns of Agdam and Fizuli and Kelbajar. Armenian forces shelled Azerbaijani "
+            "towns. Armenian forces attacked Azerbaijani villages near Agdam.\n\n"
+            "Azerbaijani refugees fled towards Barda and Ganja. The advancing troops fired on Azerbaijani refugees.")
+    ev = [e for e in run(nlp, extractor, text) if e.event_type == "ASSAULT"][-1]
+    assert ev.recipient is not None and ev.recipient.country == "AZE"
+    assert ev.actor.country != "AZE"
+
+
+def test_agentless_territorial_measure_takes_the_named_state(nlp, extractor):
+    ev = one(run(nlp, extractor, WAR + "A state of emergency was declared throughout Montenegro on Friday."), "MOBILIZE")
+    assert ev.actor is not None and ev.actor.country == "MNE" and ev.actor.resolution == "context"
+    # no state named: the context (the ongoing side or the document's country) as before
+    ev = one(run(nlp, extractor, WAR + "A state of emergency was declared on Friday."), "MOBILIZE")
+    assert ev.actor is not None and ev.actor.country == "BIH"

@@ -76,6 +76,7 @@ class ActorDictionary:
         self.versions: list[str] = []
         self.context_nouns: set[str] = set()  # group head nouns that take the document's conflict country
         self.not_self: set[str] = set()  # "Iranian-backed militias": the backer is not the actor
+        self.person_titles: set[str] = set()  # political offices held by one person ("president", "foreign minister")
         self._rx_exact: re.Pattern[str] | None = None
         self._rx_lower: re.Pattern[str] | None = None
 
@@ -88,7 +89,8 @@ class ActorDictionary:
             raise DataFileError("E302", f"actor dictionary {where} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise DataFileError("E302", f"actor dictionary {where} must be a mapping")
-        unknown = set(data) - {"version", "sectors", "states", "entities", "people", "actors", "context_nouns", "not_self"}
+        unknown = set(data) - {"version", "sectors", "states", "entities", "people", "actors", "context_nouns", "not_self",
+                                 "person_titles"}
         if unknown:
             raise DataFileError("E302", f"actor dictionary {where}: unknown section(s) {sorted(unknown)}")
         self.versions.append(str(data.get("version", "")))
@@ -100,6 +102,7 @@ class ActorDictionary:
                 self.sectors[w.lower()] = str(sector)
         self.context_nouns.update(w.lower() for w in _as_list(data.get("context_nouns"), where, "context_nouns"))
         self.not_self.update(w.lower() for w in _as_list(data.get("not_self"), where, "not_self"))
+        self.person_titles.update(w.lower() for w in _as_list(data.get("person_titles"), where, "person_titles"))
         for section in ("states", "entities", "people", "actors"):
             items = data.get(section) or []
             if not isinstance(items, list):
@@ -397,6 +400,31 @@ class ActorResolver:
         if root.lower_ in self.dictionary.context_nouns or root.lemma_.lower() in self.dictionary.context_nouns:
             return True
         return root.pos_ == "PROPN" and any(t.lower_ in self.dictionary.sectors for t in span if t.i < root.i)
+
+    def is_titled_person(self, span: "SpacySpan") -> bool:
+        """True when ``span`` names one office holder by a ``person_titles`` word: "the president", "the
+        foreign minister", "President X", "X, the prime minister" (not groups: "the officials", "the army")."""
+        root = span.root
+        if root.tag_ in ("NNS", "NNPS") or root.pos_ == "PRON":
+            return False
+        titles = self.dictionary.person_titles
+        words = [t for t in span if t.i <= root.i] + [t for c in root.children if c.dep_ == "appos" for t in c.subtree]
+        for t in words:
+            if t.lower_ in titles or t.lemma_.lower() in titles or \
+                    (t.i + 1 < len(t.doc) and f"{t.lower_} {t.nbor(1).lower_}" in titles):
+                return root.pos_ == "PROPN" or root.lower_ in titles or root.lemma_.lower() in titles \
+                    or (root.i > 0 and f"{root.nbor(-1).lower_} {root.lower_}" in titles)
+        return False
+
+    def states_in(self, span: "SpacySpan") -> list[tuple[int, str]]:
+        """(char offset, code) of the states named in ``span`` by a state name, demonym, capital or a coded
+        body ("the Azerbaijani army"); not organisations (IGO, NGO) or people."""
+        out = []
+        for m in self._matches(span):
+            e = m.entry
+            if e.kind != "person" and e.code and e.code not in ("IGO", "NGO"):
+                out.append((m.start, e.code))
+        return out
 
     def is_pronoun(self, span: "SpacySpan") -> bool:
         """True for a bare pronoun ("they", "it") that needs coreference."""

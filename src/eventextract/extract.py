@@ -135,6 +135,7 @@ class TriggerSet:
     derived_skip: frozenset[str] = frozenset()
     context_actor_types: frozenset[str] = frozenset()  # agentless events that may take the context's actor
     answer_types: frozenset[str] = frozenset()  # replies whose recipient is the earlier speaker ("Moscow denied")
+    territorial_types: frozenset[str] = frozenset()  # agentless measures over a territory: its state's authority
 
 
 def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
@@ -183,7 +184,8 @@ def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
                       _set(data.get("civilian_nouns")), _set(data.get("weapon_nouns")), _set(data.get("casualty_rules")),
                       frozenset(str(x) for x in data.get("derived_skip") or ()),
                       frozenset(str(x) for x in data.get("context_actor_types") or ()),
-                      frozenset(str(x) for x in data.get("answer_types") or ()))
+                      frozenset(str(x) for x in data.get("answer_types") or ()),
+                      frozenset(str(x) for x in data.get("territorial_types") or ()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -267,6 +269,9 @@ class _Found:
     noun: "Token | None" = None  # object noun of a light verb / the nominal itself
     nominal: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+NON_STATE_CODES = frozenset({"IGO", "NGO"})  # codes that are not a side of a war
 
 
 def _doc_country(doc: "Doc") -> str | None:
@@ -1156,20 +1161,64 @@ class Extractor:
                     against.setdefault(r, {}).setdefault(a, 0)
                     against[r][a] += 1
         for ev in events:
+            self._recode_context_actor(ev, events, sents, against)
             if ev.actor is not None or ev.event_type not in ts.context_actor_types:
                 continue
             code = None
             if ev.recipient is not None and ev.recipient.country and ";" not in ev.recipient.country:
-                opp = against.get(ev.recipient.country) or {}
-                if opp:
-                    best = max(opp.values())
-                    top = sorted(c for c, n in opp.items() if n == best)
-                    code = top[0] if len(top) == 1 else None
+                code = self._side_against(ev, ev.recipient.country, events, sents, against)
             elif ev.recipient is None or not ev.recipient.country:
-                code = _doc_country(doc)
+                states = {c for _, c in self.actors.states_in(sents[ev.sentence_index])} \
+                    if ev.event_type in ts.territorial_types else set()
+                code = states.pop() if len(states) == 1 else _doc_country(doc)
             if code:
                 ev.actor = ActorRef(None, None, code, None, (), "context")
                 ev.confidence = round(max(0.05, ev.confidence - 0.05), 3)
+
+    def _recode_context_actor(self, ev: EventCandidate, events: list[EventCandidate], sents: list["SpacySpan"],
+                              against: dict[str, dict[str, int]]) -> None:
+        """A generic group phrase coded with the document's country ("the attacking forces opened fire on them")
+        that attacks that same country's people, in a document where another side acts against that country more
+        often than the country itself does (an interstate war, not a civil war), is that other side."""
+        a, r = ev.actor, ev.recipient
+        if a is None or a.resolution != "context" or a.span is None or not a.country or r is None or not r.country \
+                or r.resolution == "context" or ev.polarity != "asserted" or a.country not in r.country.split(";") \
+                or self.ontology.get(ev.event_type).quad_class != "material_conflict":
+            return
+        opp = {c: n for c, n in (against.get(a.country) or {}).items() if c not in NON_STATE_CODES}
+        if not opp or max(opp.values()) <= opp.get(a.country, 0):
+            return
+        code = self._side_against(ev, a.country, events, sents, against)
+        if code and code != a.country:
+            ev.actor = ActorRef(a.span, a.name, code, a.sector, a.members, "context")
+
+    def _side_against(self, ev: EventCandidate, target: str, events: list[EventCandidate], sents: list["SpacySpan"],
+                      against: dict[str, dict[str, int]]) -> str | None:
+        """The side acting against ``target`` (a country code) for an agentless conflict event: the actor of the
+        nearest earlier asserted conflict event against ``target`` by another side in the same paragraph, else
+        earlier in the document, else the side that acts most often against it in the document (never ``target``
+        itself when another side exists)."""
+        pool = self._paragraph_before(ev, events, sents, back=len(sents))
+        seen = {id(h) for h in pool}
+        pool += sorted((h for h in events if h.trigger.start < ev.trigger.start and id(h) not in seen),
+                       key=lambda h: -h.trigger.start)
+        for h in pool:
+            a, r = h.actor, h.recipient
+            if h.polarity != "asserted" or a is None or not a.country or r is None or not r.country \
+                    or (a.span is None and a.resolution == "context") \
+                    or not self.ontology.get(h.event_type).quad_class.endswith("conflict"):
+                continue
+            if target in r.country.split(";") and target not in a.country.split(";") \
+                    and not set(a.country.split(";")) & NON_STATE_CODES:
+                return a.country
+        opp = {c: n for c, n in (against.get(target) or {}).items() if c not in NON_STATE_CODES}
+        if len(opp) > 1:
+            opp.pop(target, None)
+        if not opp:
+            return None
+        best = max(opp.values())
+        top = sorted(c for c, n in opp.items() if n == best)
+        return top[0] if len(top) == 1 else None
 
     def _names_actor(self, doc: "Doc", span: Span) -> bool:
         """True when the text at ``span`` is a person or group (not "the accusation", "which", "any involvement")."""
@@ -1222,6 +1271,9 @@ class Extractor:
         back at most), when it is not the recipient's side. resolution='coreference'."""
         rec = ev.recipient.country if ev.recipient is not None else None
         doc = sents[ev.sentence_index].doc
+        if ev.event_type in self.patterns.territorial_types and (rec is None) and \
+                len({c for _, c in self.actors.states_in(sents[ev.sentence_index])}) == 1:
+            return None  # a measure over the territory the sentence names: its state's (see _context_roles)
         cands = list(reversed(same_sent))
         for h in reversed(history):
             if h.sentence_index < ev.sentence_index - 2:
@@ -1302,6 +1354,29 @@ class Extractor:
                         sp = self._np(_pobj(c))
                         return Span(sp.start_char, sp.end_char, sp.text)
         return None
+
+    def _titled_person_country(self, actor: ActorRef, span: "SpacySpan", sent: "SpacySpan",
+                               recipient: ActorRef | None) -> ActorRef:
+        """An unknown office holder ("President X", "the foreign minister") coded with the document's country
+        takes instead the state the sentence names outside the recipient (the nearest one: "met Bosnian leaders
+        in Paris" -> FRA), never the recipient's country; the document's country only when the sentence names
+        no other state."""
+        if not self.actors.is_titled_person(span):
+            return actor
+        rec_codes = set((recipient.country or "").split(";")) - {""} if recipient is not None else set()
+        rs = recipient.span if recipient is not None else None
+        cands = [(abs(pos - span.start_char), code) for pos, code in self.actors.states_in(sent)
+                 if not (span.start_char <= pos < span.end_char) and not (rs is not None and rs.start <= pos < rs.end)
+                 and code not in rec_codes]
+        if cands:
+            code = min(cands)[1]
+        elif actor.country in rec_codes and recipient is not None and recipient.resolution != "context":
+            code = None  # the recipient's country is not the speaker's
+        else:
+            return actor
+        if code == actor.country:
+            return actor
+        return ActorRef(actor.span, actor.name, code, actor.sector, actor.members, "context" if code else "title")
 
     def _candidate(self, f: _Found, si: int, sent: "SpacySpan", sents: list["SpacySpan"],
                    history: list[EventCandidate]) -> EventCandidate | None:
@@ -1385,6 +1460,9 @@ class Extractor:
         recipient = self._ref(recip_tok, history, si, sents, trim=True)
         if recipient is not None and recipient.resolution == "coreference" and recipient.country is None:
             recipient = None
+        if actor is not None and actor.span is not None and actor_tok is not None and (
+                actor.resolution == "context" or (actor.resolution == "title" and not actor.country)):
+            actor = self._titled_person_country(actor, self._np(actor_tok), sent, recipient)
         conf = f.conf
         if actor is None or actor.country is None:
             conf -= 0.1
