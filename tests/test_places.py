@@ -302,3 +302,80 @@ def test_name_glued_to_a_date_after_a_preposition_is_a_place(nlp, resolver):
     doc = nlp("The envoy had travelled to Sanaa days earlier to propose a truce.")
     places = resolver.annotate(doc)
     assert any(p.geonameid == 71137 for p in places)
+
+
+def test_alternate_name_of_a_place_abroad_is_not_trusted(nlp, resolver):
+    # "Dras" is only an alternate name of Durres (Albania); in a Kashmir story it is not Albania
+    doc = nlp("Indian troops recaptured two peaks near Dras after heavy shelling in Kargil. "
+              "New Delhi said the incursion in Kashmir would be repelled.")
+    places = _by_text(resolver.annotate(doc))
+    assert places["Kargil"].country == "IND"
+    assert "Dras" not in places or places["Dras"].country is None
+    # the same alternate name in a story about Albania keeps its match
+    doc = nlp("Ferries from Dras carried passengers across the Adriatic, officials in Tirana said. "
+              "Albania expects more tourists.")
+    dras = _by_text(resolver.annotate(doc)).get("Dras")
+    assert dras is not None and dras.country == "ALB"
+
+
+def test_a_name_does_not_count_towards_its_own_country_focus(nlp, tmp_path):
+    # made-up towns: one name in two countries; the story names one country (France) but is about
+    # a town next to the Armenian namesake. The name's own first-pass choices (France, the larger
+    # namesake) must not vote for France in the second pass.
+    user = tmp_path / "towns.tsv"
+    user.write_text("name\talternatenames\tlatitude\tlongitude\tcountry\tfeature_class\tfeature_code\tpopulation\n"
+                    "Zorvan\t\t45.0\t10.0\tFRA\tP\tPPL\t60000\n"
+                    "Zorvan\t\t40.1\t45.1\tARM\tP\tPPL\t50000\n"
+                    "Kelmet\t\t40.2\t45.2\tARM\tP\tPPL\t3000\n", encoding="utf-8")
+    resolver = PlaceResolver(Gazetteer.from_files(tmp_path / "g.sqlite", [FIXTURE, user]))
+    doc = nlp("France sent an envoy. Gunmen fired in Zorvan. Shops in Zorvan closed. "
+              "Police in Zorvan arrested ten men. Farmers in Kelmet fled.")
+    zorvan = [p for p in resolver.annotate(doc) if p.text == "Zorvan"]
+    assert len(zorvan) == 3 and all(p.country == "ARM" for p in zorvan)
+
+
+def test_the_town_is_the_heading_town_named_again_in_the_paragraph(nlp, resolver):
+    doc = nlp("## Fall of Shusha\n\n"
+              "Gunners in Shusha shelled Stepanakert for weeks. Many people in Stepanakert hid in "
+              "basements. Commanders decided to storm the town.")
+    places = resolver.annotate(doc)
+    linked = resolver.link(doc, _trigger(doc, "storm"), _sent(doc, "storm"), places)
+    assert linked is not None and linked.geonameid == 147105 and "the town" in linked.reason
+
+
+def test_the_town_introduced_with_that_noun_beats_the_heading(nlp, resolver):
+    doc = nlp("## Stepanakert under siege\n\n"
+              "The guns that shelled Stepanakert stood in the towns of Khojaly and Shusha. In winter Khojaly "
+              "was stormed. Hundreds of civilians were killed as they fled the town.")
+    places = resolver.annotate(doc)
+    linked = resolver.link(doc, _trigger(doc, "killed"), _sent(doc, "killed"), places)
+    assert linked is not None and linked.text in ("Khojaly", "Shusha") and linked.geonameid != 146970
+
+
+def test_subject_of_an_experiencer_verb_is_the_event_place(nlp, resolver):
+    doc = nlp("Armenia faced a crippling blockade by the Republic of Azerbaijan, as well as pressure "
+              "from neighbouring Turkey, which chose to side with Azerbaijan.")
+    places = resolver.annotate(doc)
+    assert any(p.text == "Armenia" and p.country == "ARM" for p in places)
+    text = doc.text
+    linked = resolver.link(doc, _trigger(doc, "blockade"), 0, places,
+                           exclude=[(text.index("the Republic"), text.index(", as well"))])
+    assert linked is not None and linked.country == "ARM"
+
+
+def test_fleeing_to_the_capital_is_not_the_event_place(nlp, resolver):
+    doc = nlp("Rebels seized half of Tigray. Thousands of villagers were forced to flee to the capital "
+              "as the rebels took back most of Tigray.")
+    places = resolver.annotate(doc)
+    linked = resolver.link(doc, _trigger(doc, "forced"), 1, places)
+    assert linked is None or "the capital" not in linked.reason
+
+
+def test_main_place_of_the_document_before_a_place_inside_the_actor(nlp, resolver):
+    doc = nlp("Shells hit Mekelle on Monday. Aid convoys reached Mekelle on Tuesday.\n\n"
+              "Soldiers from Eritrea looted shops.")
+    places = resolver.annotate(doc)
+    text = doc.text
+    linked = resolver.link(doc, _trigger(doc, "looted"), 2, places,
+                           exclude=[(text.index("Soldiers"), text.index(" looted"))])
+    assert linked is not None and linked.text == "Mekelle" and linked.reason.startswith("document")

@@ -12,7 +12,9 @@ that starts an institution name ("Ohio State University", "Springfield Police De
 Resolution scores every gazetteer candidate of a name by population and feature-type priors, the
 document's country focus (and, within a country, its first-level-division focus), explicit
 qualifiers ("Paris, Texas", "the X district of Azerbaijan") and closeness to the other places of the
-document. A country name always resolves to the country.
+document (leave-one-out: a name's own first choices do not count towards its focus). A country name
+always resolves to the country; a match only through an alternate name of a place in a country the
+document is not about stays unresolved unless a qualifier or a nearby place supports it.
 """
 from __future__ import annotations
 
@@ -65,6 +67,8 @@ MIN_POP_EVIDENCE = 500
 DOMINANT_MIN_POP = 100_000  # a city this large may dominate its namesakes abroad
 DOMINANT_RATIO = 5.0  # ... when it is at least this many times larger than the largest of them
 STRONG_FOCUS = 0.5  # a country share of the document's places that is evidence enough on its own
+ALT_MIN_SHARE = 0.1  # an alternate-name-only match needs at least this share for its country ...
+ALT_SHORT_NAME = 6  # ... when the name is this short (folded characters) or names places in several countries
 _MOJIBAKE = re.compile(r"[ƒ…ôÃÂ√∂±]")
 PRECISION_RANK = {"populated_place": 0, "admin_region": 1, "none": 2, "country": 3}
 
@@ -105,7 +109,8 @@ def _lexicon() -> dict[str, object]:
     return {"stop": _read_list("stoplist.txt"), "demonyms": _read_list("demonyms.txt"),
             "place_nouns": nouns, "state_abbrev": abbrev, "abbrev_comma_only": frozenset(comma_only),
             "institutions": _read_list("institution_words.txt"), "event_nouns": _read_list("event_nouns.txt"),
-            "withdrawal_verbs": _read_list("withdrawal_verbs.txt"), "demonym_countries": demonym_countries}
+            "withdrawal_verbs": _read_list("withdrawal_verbs.txt"), "demonym_countries": demonym_countries,
+            "experiencer_verbs": _read_list("experiencer_verbs.txt")}
 
 
 @dataclass
@@ -126,6 +131,7 @@ class _Mention:
     best: GeoCandidate | None = None
     score: float = 0.0
     why: str = ""
+    distrusted: bool = False  # left unresolved: only an alternate name of a place abroad
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -157,6 +163,7 @@ class PlaceResolver:
         self._event_nouns: frozenset[str] = lex["event_nouns"]  # type: ignore[assignment]
         self._withdrawal_verbs: frozenset[str] = lex["withdrawal_verbs"]  # type: ignore[assignment]
         self._demonym_countries: dict[str, str] = lex["demonym_countries"]  # type: ignore[assignment]
+        self._experiencer_verbs: frozenset[str] = lex["experiencer_verbs"]  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ finding toponyms
     def _lookup(self, text: str) -> list[GeoCandidate]:
@@ -249,6 +256,8 @@ class PlaceResolver:
                 for i in range(ent.start, ent.end):
                     blocked[i] = True
             else:
+                while len(ent) > 1 and ent[-1].is_space:
+                    ent = ent[:-1]  # "X\n\n" at a heading: the line break is not part of the name
                 for i in range(ent.start, ent.end):
                     other_ents[i] = ent
 
@@ -519,6 +528,8 @@ class PlaceResolver:
         role = self._place_role(span, taken)
         if seen_as_ner:
             return True
+        if in_other_ent and any(c.is_country and c.main_name_match for c in cands):
+            return True  # a country's own name tagged ORG ("Armenia faced a blockade") is the country
         if in_other_ent:  # tagged PERSON/ORG: needs a place role plus a plausible candidate
             # (a section heading has little syntax: "Stepanakert under siege")
             return (role or self._is_heading(span.sent)) and (strong or in_focus or pop >= MIN_POP_BARE)
@@ -645,23 +656,51 @@ class PlaceResolver:
         return s
 
     def _resolve(self, mentions: list[_Mention], focus: dict[str, float], anchors: list[GeoCandidate],
-                 admin_focus: dict[tuple[str, str], float] | None = None) -> None:
-        for m in mentions:
+                 admin_focus: dict[tuple[str, str], float] | None = None,
+                 own_focus: dict[int, dict[str, float]] | None = None) -> None:
+        """Pick the best candidate of every mention. ``own_focus`` (by mention index) replaces the
+        document focus for a mention whose own earlier choice must not count towards it."""
+        for k, m in enumerate(mentions):
             if not m.candidates:
                 m.best, m.score, m.why = None, 0.0, "not in gazetteer"
                 continue
+            f = own_focus.get(k, focus) if own_focus is not None else focus
             cands = m.candidates[:60]
-            scored = sorted(((self._score(m, c, focus, anchors, admin_focus), c) for c in cands),
+            scored = sorted(((self._score(m, c, f, anchors, admin_focus), c) for c in cands),
                             key=lambda x: (-x[0], -x[1].population))
             best_s, best = scored[0]
             z = sum(math.exp(3 * (s - best_s)) for s, _ in scored)
             m.best, m.score = best, round(1.0 / z, 3)
+            m.distrusted = False
             bits = [f"{len(cands)} candidate(s)"]
             if m.qualifier_country:
                 bits.append(f"qualifier {m.qualifier_country}{'/' + m.qualifier_admin1 if m.qualifier_admin1 else ''}")
-            if best.country2 and focus.get(best.country2):
-                bits.append(f"document focus {best.country2} {focus[best.country2]:.2f}")
+            if best.country2 and f.get(best.country2):
+                bits.append(f"document focus {best.country2} {f[best.country2]:.2f}")
+            if self._alternate_abroad(m, best, f, anchors):
+                # a name that only matches an alternate name of a place in a country the document
+                # is not about ("Dras" -> Durres, Albania) is more likely a place the gazetteer lacks
+                m.best, m.score, m.distrusted = None, 0.0, True
+                bits = [f"not resolved: only an alternate name of {best.name} ({best.country2}), outside "
+                        f"the document's focus, with no nearby place or qualifier"]
             m.why = "; ".join(bits)
+
+    @staticmethod
+    def _alternate_abroad(m: _Mention, c: GeoCandidate, focus: dict[str, float],
+                          anchors: list[GeoCandidate]) -> bool:
+        """Whether the chosen candidate is matched only through an alternate name (not its main
+        name), lies in a country with little or no share of a document that has a clear focus
+        elsewhere, and has no support from a qualifier or a nearby resolved place."""
+        if c.main_name_match or c.is_country or c.source in ("user", "regions", "countries", "continents"):
+            return False
+        if m.qualifier_country or not focus:
+            return False
+        share = focus.get(c.country2 or "", 0.0)
+        if share >= ALT_MIN_SHARE or max(focus.values()) < STRONG_FOCUS - 0.2:
+            return False
+        if any(a.key != c.key and _km(c, a) < 250 for a in anchors):
+            return False
+        return len(fold(m.text)) <= ALT_SHORT_NAME or len({o.country2 for o in m.candidates}) > 1
 
     def annotate(self, doc: "Doc", exclude: Sequence[tuple[int, int]] = (),
                  title: str | None = None) -> list[PlaceMention]:
@@ -683,18 +722,31 @@ class PlaceResolver:
         anchors = [m.best for m in mentions if m.best is not None and not m.best.is_country and m.score >= 0.8
                    and (m.best.population >= MIN_POP_EVIDENCE or m.best.feature_class != "P")]
         # refocus on what pass 1 resolved, then resolve again with the anchors
+        # (leave-one-out: a name's own pass-1 choices do not count towards its focus)
         weights: Counter[str] = Counter()
+        by_name: dict[str, Counter[str]] = {}
         for m in mentions:
             if m.best is not None and m.best.country2:
-                weights[m.best.country2] += 1.0 if m.best.is_country else 0.5 + 0.5 * m.score
+                w = 1.0 if m.best.is_country else 0.5 + 0.5 * m.score
+                weights[m.best.country2] += w
+                by_name.setdefault(fold(m.text), Counter())[m.best.country2] += w
         for cands in title_cands:
             if cands[0].country2:
                 weights[cands[0].country2] += 0.5
         total = sum(weights.values())
         focus2 = {k: v / total for k, v in weights.items()} if total else focus
-        self._resolve(mentions, focus2, anchors, self._admin_focus(mentions))
+        own_focus: dict[int, dict[str, float]] = {}
+        for k, m in enumerate(mentions):
+            own = by_name.get(fold(m.text))
+            if not own or not m.candidates or m.candidates[0].is_country:
+                continue
+            rest = weights - own
+            n = sum(rest.values())
+            own_focus[k] = {c: v / n for c, v in rest.items()} if n else focus
+        self._resolve(mentions, focus2, anchors, self._admin_focus(mentions), own_focus)
         self._contain(doc, mentions)
-        return [self._to_record(m) for m in mentions]
+        return [self._to_record(m) for m in mentions
+                if not (m.distrusted and m.source.startswith("gazetteer") and ":" not in m.source.split(";")[0])]
 
     def _contain(self, doc: "Doc", mentions: list[_Mention]) -> None:
         """Place names the gazetteer lacks at the place that contains them: "a market in X, in Y
@@ -754,7 +806,8 @@ class PlaceResolver:
         phrase counts as the target's location: "attacked positions near X"); a back-reference
         ("the town", "this operation", "the siege") to an earlier place or event; the most specific
         place of the sentence; the place of the previous event of the same paragraph (the sentence
-        names no place); the place of the section heading; a place inside the actor/recipient.
+        names no place); the place of the section heading; a place of the sentence outside the
+        event's clause; the document's main place; a place inside the actor/recipient.
         Each chosen place is remembered per Doc (``doc.user_data``) for the paragraph rule, so
         events should be linked in document order."""
         if not 0 <= trigger_token < len(doc):
@@ -834,19 +887,20 @@ class PlaceResolver:
                                               f"from; main place of the document ({main_place.text})")
             p = min(reporters, key=lambda p: (self._fallback_rank(p), abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: only place of the sentence, outside the event's clause")
-        # 6. an actor/recipient phrase is the only place (an affiliation such as "Russia's ambassador"
-        # only after the document's main place)
+        # 6. the main place of the document (the populated place it names most often): a place
+        # inside the actor/recipient phrase is mostly an origin or affiliation ("troops from X")
+        main_place = self._main_place(doc, places)
+        if main_place is not None:
+            return self._copy(main_place, f"document: sentence and paragraph name no place; main place of "
+                                          f"the document ({main_place.text})")
+        # 7. an actor/recipient phrase is the only place (an acting government or affiliation such
+        # as "Russia's ambassador" last)
         affiliations = [p for p in held if self._metonym(doc, p)
                         and not any(_overlaps((p.start, p.end), e) for e in exclude)]
         held = [p for p in held if p not in affiliations]
         if held:
             p = min(held, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence is inside the actor/recipient")
-        # 7. the main place of the document (the populated place it names most often)
-        main_place = self._main_place(doc, places)
-        if main_place is not None:
-            return self._copy(main_place, f"document: sentence and paragraph name no place; main place of "
-                                          f"the document ({main_place.text})")
         if affiliations:
             p = min(affiliations, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence names an acting government or affiliation")
@@ -869,6 +923,8 @@ class PlaceResolver:
             root = root.head  # "the United States and the United Kingdom urged ..."
         if root.dep_ != "nsubj" or root.head.pos_ not in ("VERB", "AUX"):
             return False
+        if fold(root.head.lemma_) in self._experiencer_verbs:
+            return False  # "X faced a blockade": X undergoes the event, it is where it happened
         return any(c.dep_ in ("dobj", "obj", "ccomp", "xcomp") for c in root.head.children)
 
     def _aside(self, doc: "Doc", p: PlaceMention, trigger: "Token", reporter: bool = False) -> bool:
@@ -886,7 +942,7 @@ class PlaceResolver:
             if a.dep_ == "relcl":
                 return not reporter
             if a.dep_ in ("nsubj", "nsubjpass") and a.head.i in ancestors and a.head.i != trigger.i:
-                return True
+                return fold(a.head.lemma_) not in self._experiencer_verbs  # "X faced a blockade" is about X
         return False
 
     def _main_place(self, doc: "Doc", places: list[PlaceMention]) -> PlaceMention | None:
@@ -987,6 +1043,10 @@ class PlaceResolver:
         tok = doc[toks[0]]
         while tok.head.i in toks and tok.head.i != tok.i:
             tok = tok.head
+        return self._destination_token(tok)
+
+    def _destination_token(self, tok: "Token") -> bool:
+        """Whether the phrase headed by ``tok`` is the destination of a withdrawal verb."""
         if tok.dep_ == "pobj" and tok.head.lower_ == "of" and self._place_nouns.get(tok.head.head.lower_):
             tok = tok.head.head  # "to the city of X"
         elif tok.dep_ in ("appos", "compound") and self._place_nouns.get(tok.head.lower_):
@@ -1251,6 +1311,8 @@ class PlaceResolver:
                 continue
             if not any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children):
                 continue
+            if self._destination_token(tok):
+                continue  # "fled to the capital": a withdrawal happens where it starts
             sub = (tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge))
             if any(sub[0] <= p.start and p.end <= sub[1] for p in places):
                 continue  # "the town of X": X itself is the argument
@@ -1264,12 +1326,20 @@ class PlaceResolver:
             noun = tok.lemma_.lower()
             introduced = {p.geonameid or p.text for p in before if self._introduced_as(doc, p, noun)}
             main = self._main_place(doc, places)
+            heading = self._heading_place(doc, sentence_index, places)
+            if heading is not None and heading.geo_precision == "populated_place" and len(same) > 1 \
+                    and heading.geonameid in {p.geonameid for p in same} \
+                    and (same[-1].geonameid or same[-1].text) not in introduced \
+                    and not self._named_as_other_kind(doc, heading, noun):
+                # the section is about a town the paragraph names again among others ("## Fall of X"
+                # ... "bombarded Y from X" ... "took the town"): the heading's town is the referent,
+                # unless the paragraph's last place was introduced with this very noun
+                return d, heading, f"the {tok.text}"
             if same and not (main is not None and main.geonameid in introduced
                              and main.geonameid not in {p.geonameid for p in same}):
                 # the last such place of the paragraph, unless the document's main place was
                 # introduced with this very noun ("the port city of X" ... "advanced into the city")
                 return d, same[-1], f"the {tok.text}"
-            heading = self._heading_place(doc, sentence_index, places)
             if heading is not None and heading.geo_precision == "populated_place" and not same:
                 return d, heading, f"the {tok.text}"
             titled: set[str] = doc.user_data.get(_TITLE_KEY, set())
