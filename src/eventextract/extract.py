@@ -25,6 +25,7 @@ import yaml
 from .actors import ActorResolver
 from .config import Settings
 from .errors import DataFileError
+from .nlp import doc_text
 from .ontology import Ontology
 from .records import ActorRef, EventCandidate, Span
 
@@ -272,6 +273,30 @@ class _Found:
 
 
 NON_STATE_CODES = frozenset({"IGO", "NGO"})  # codes that are not a side of a war
+
+
+def _paragraph_ids(sents: list["SpacySpan"]) -> list[int]:
+    """Paragraph number of each sentence (a blank line between two sentences, including the
+    whitespace a sentence span carries at its edges, starts a new paragraph); once per Doc."""
+    doc = sents[0].doc
+    ids = doc.user_data.get("eventextract.paragraph_ids")
+    if ids is None or len(ids) != len(sents):
+        text = doc_text(doc)
+        ids, n = [], 0
+        prev_start = prev_end = sents[0].start_char
+        for sent in sents:
+            j = prev_end
+            while j > prev_start and text[j - 1].isspace():
+                j -= 1
+            k = sent.start_char
+            while k < sent.end_char and text[k].isspace():
+                k += 1
+            if "\n\n" in text[j:k]:
+                n += 1
+            ids.append(n)
+            prev_start, prev_end = sent.start_char, sent.end_char
+        doc.user_data["eventextract.paragraph_ids"] = ids
+    return ids
 
 
 def _doc_country(doc: "Doc") -> str | None:
@@ -1115,15 +1140,13 @@ class Extractor:
     def _paragraph_before(self, ev: EventCandidate, events: list[EventCandidate], sents: list["SpacySpan"],
                           back: int = 2) -> list[EventCandidate]:
         """Events before ``ev`` in its sentence and in the ``back`` previous sentences of its paragraph, nearest first."""
-        doc = sents[ev.sentence_index].doc
+        para = _paragraph_ids(sents)
         out: list[EventCandidate] = []
         for h in events:
             if h is ev or h.trigger.start >= ev.trigger.start or h.sentence_index < ev.sentence_index - back:
                 continue
-            if h.sentence_index != ev.sentence_index:
-                gap = doc[max(0, sents[h.sentence_index].end - 1): sents[ev.sentence_index].start]
-                if "\n\n" in "".join(t.text_with_ws for t in gap):
-                    continue  # another paragraph
+            if para[h.sentence_index] != para[ev.sentence_index]:
+                continue  # another paragraph
             out.append(h)
         return sorted(out, key=lambda h: -h.trigger.start)
 
