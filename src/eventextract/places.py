@@ -913,9 +913,7 @@ class PlaceResolver:
         toks = self._tokens(doc, p)
         if not toks:
             return False
-        root = doc[toks[0]]
-        while root.head.i in toks and root.head.i != root.i:
-            root = root.head
+        root = self._phrase_head(doc, toks)
         if root.dep_ == "poss" and p.geo_precision == "country" \
                 and not self._place_nouns.get(root.head.lemma_.lower()):
             return True  # "Russia's ambassador said ...": an affiliation, not a location
@@ -1004,10 +1002,7 @@ class PlaceResolver:
             toks = self._tokens(doc, p)
             if not toks:
                 continue
-            tok = doc[toks[0]]
-            while tok.head.i in toks and tok.head.i != tok.i:
-                tok = tok.head
-            root = tok
+            root = self._phrase_head(doc, toks)
             for _ in range(8):  # up to the phrase that is the trigger's object
                 if root.head.i in heads and (root.dep_ in ("dobj", "obj", "nsubjpass") or (
                         root.dep_ == "pobj" and trigger.pos_ == "NOUN")):
@@ -1040,10 +1035,7 @@ class PlaceResolver:
         toks = self._tokens(doc, p)
         if not toks:
             return False
-        tok = doc[toks[0]]
-        while tok.head.i in toks and tok.head.i != tok.i:
-            tok = tok.head
-        return self._destination_token(tok)
+        return self._destination_token(self._phrase_head(doc, toks))
 
     def _destination_token(self, tok: "Token") -> bool:
         """Whether the phrase headed by ``tok`` is the destination of a withdrawal verb."""
@@ -1066,9 +1058,7 @@ class PlaceResolver:
             return None
         if root.i in toks:
             return 0
-        tok = doc[toks[0]]
-        while tok.head.i in toks and tok.head.i != tok.i:
-            tok = tok.head
+        tok = self._phrase_head(doc, toks)
         steps = 0
         while tok.i != root.i:
             head = tok.head
@@ -1259,6 +1249,14 @@ class PlaceResolver:
                     return named[0]
                 return None
         return None
+
+    @staticmethod
+    def _phrase_head(doc: "Doc", toks: list[int]) -> "Token":
+        """The token of a place mention that governs the others (walking up from its first token)."""
+        tok = doc[toks[0]]
+        while tok.head.i in toks and tok.head.i != tok.i:
+            tok = tok.head
+        return tok
 
     @staticmethod
     def _tokens(doc: "Doc", p: PlaceMention) -> list[int]:
