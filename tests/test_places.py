@@ -379,3 +379,24 @@ def test_main_place_of_the_document_before_a_place_inside_the_actor(nlp, resolve
     linked = resolver.link(doc, _trigger(doc, "looted"), 2, places,
                            exclude=[(text.index("Soldiers"), text.index(" looted"))])
     assert linked is not None and linked.text == "Mekelle" and linked.reason.startswith("document")
+
+
+def test_unknown_name_after_a_locative_preposition_is_an_unresolved_event_place(nlp, resolver):
+    doc = nlp("Soldiers clashed with protesters outside Tarnavik on Sunday.")
+    assert resolver.gazetteer.lookup("Tarnavik") == []
+    place = resolver.link(doc, _trigger(doc, "clashed"), 0, resolver.annotate(doc))
+    assert place is not None and place.text == "Tarnavik"
+    assert place.geonameid is None and place.geo_precision == "none" and "unresolved" in place.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Soldiers clashed with fighters of the Tarnavik Battalion on Sunday.",  # a unit, not a place
+    "Tarnavik said the army had lied. Soldiers clashed with protesters outside Tarnavik on Sunday.",
+    "Soldiers clashed with protesters outside Tarnavik-7 on Sunday.",  # a designation
+])
+def test_unknown_name_that_names_a_group_or_speaker_is_not_a_place(nlp, resolver, text):
+    doc = nlp(text)
+    trigger = _trigger(doc, "clashed")
+    sentence = next(k for k, s in enumerate(doc.sents) if s.start <= trigger < s.end)
+    place = resolver.link(doc, trigger, sentence, resolver.annotate(doc))
+    assert place is None or "Tarnavik" not in place.text

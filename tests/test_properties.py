@@ -32,7 +32,8 @@ def test_txt_text_and_hash_come_back_exactly(text: str) -> None:
 
 
 @SETTINGS
-@given(title=st.text(min_size=1, max_size=40).filter(lambda s: s.strip()),
+@given(title=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+                    max_size=40).filter(lambda s: s.strip()),  # PyYAML itself folds line breaks in scalars
        body=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200))
 def test_front_matter_body_start_points_at_the_body(title: str, body: str) -> None:
     front = yaml.safe_dump({"title": title, "published": "2020-02-29"}, allow_unicode=True)

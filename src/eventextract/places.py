@@ -47,6 +47,9 @@ LOCATIVE_PREPS = {"in", "at", "near", "to", "from", "into", "toward", "towards",
                   "inside", "across", "through", "on", "over", "of", "within", "throughout", "between",
                   "via", "along", "beyond", "behind", "by", "off", "onto", "upon", "against", "past",
                   "above", "below", "under", "beneath", "beside", "among", "amid", "amidst"}
+#: prepositions after which an unknown capitalised name among the trigger's arguments is taken for a place
+UNRESOLVED_PREPS = {"in", "at", "near", "outside", "around", "inside", "into", "across", "within",
+                    "throughout", "towards", "toward", "through"}
 #: prepositions that do not put a place inside an event's target ("the leaders from X", "presidents of X")
 NON_TARGET_PREPS = {"from", "by", "with", "to", "for", "of", "toward", "towards", "into"}
 #: determiners that make a noun refer back to something already told ("this operation", "the siege")
@@ -110,7 +113,8 @@ def _lexicon() -> dict[str, object]:
             "place_nouns": nouns, "state_abbrev": abbrev, "abbrev_comma_only": frozenset(comma_only),
             "institutions": _read_list("institution_words.txt"), "event_nouns": _read_list("event_nouns.txt"),
             "withdrawal_verbs": _read_list("withdrawal_verbs.txt"), "demonym_countries": demonym_countries,
-            "experiencer_verbs": _read_list("experiencer_verbs.txt")}
+            "experiencer_verbs": _read_list("experiencer_verbs.txt"),
+            "organisation_words": _read_list("organisation_words.txt")}
 
 
 @dataclass
@@ -164,6 +168,7 @@ class PlaceResolver:
         self._withdrawal_verbs: frozenset[str] = lex["withdrawal_verbs"]  # type: ignore[assignment]
         self._demonym_countries: dict[str, str] = lex["demonym_countries"]  # type: ignore[assignment]
         self._experiencer_verbs: frozenset[str] = lex["experiencer_verbs"]  # type: ignore[assignment]
+        self._organisation_words: frozenset[str] = lex["organisation_words"]  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ finding toponyms
     def _lookup(self, text: str) -> list[GeoCandidate]:
@@ -856,6 +861,9 @@ class PlaceResolver:
                 return self._copy(event[0], event[1])
         if best is not None:
             return self._copy(best[1], best[2])
+        unresolved = self._unresolved_argument(doc, {i: d for i, d in dist.items() if d <= 3}, places, exclude)
+        if unresolved is not None:
+            return unresolved
         # 2. the most specific place of the sentence (not one inside a relative clause about
         # something else or inside the phrase of whoever reports the event)
         aside = [p for p in free if self._aside(doc, p, trigger)]
@@ -864,6 +872,12 @@ class PlaceResolver:
             p = min(main, key=lambda p: (self._fallback_rank(p), self._in_parentheses(doc, p),
                                          abs(p.start - trigger.idx)))
             return self._copy(p, "sentence: most specific place of the sentence")
+        if not aside:  # the sentence names no known place: an unknown name after a locative preposition
+            sent = doc[trigger.i].sent
+            unresolved = self._unresolved_argument(
+                doc, {t.i: 10 + abs(t.i - trigger.i) for t in sent}, places, exclude)
+            if unresolved is not None:
+                return unresolved
         # 3. the sentence names no place: the place of the previous event of the paragraph
         prev = self._previous_event_place(doc, sentence_index)
         if prev is not None:
@@ -905,6 +919,72 @@ class PlaceResolver:
             p = min(affiliations, key=lambda p: (PRECISION_RANK.get(p.geo_precision, 2), abs(p.start - trigger.idx)))
             return self._copy(p, "actor: only place of the sentence names an acting government or affiliation")
         return None
+
+    def _unresolved_argument(self, doc: "Doc", ranked: dict[int, int], places: list[PlaceMention],
+                             exclude: Sequence[tuple[int, int]]) -> PlaceMention | None:
+        """A capitalised name that the gazetteer does not know but that is the object of a locative
+        preposition ("clashes broke out near Xville") or the unlabelled object of a verb ("shelled
+        Xville") among ``ranked`` tokens (token index -> rank, lower first: the trigger's arguments,
+        or any token of a sentence that names no known place): an unresolved place (geo_precision
+        'none'), unless other evidence says it names a person, group or document (a PERSON tag, an
+        organisation word such as Front/Army/Party/Resolution, an acronym, digits, a title, the name
+        acting as a subject elsewhere, a known place name, a demonym or stoplisted word)."""
+        known = [(p.start, p.end) for p in places]
+        best: tuple[int, int, "Span"] | None = None
+        for i, d in ranked.items():
+            tok = doc[i]
+            # "fighting near X" (X may be mis-tagged ORG); "shelled X" (only with no NER label at all)
+            obj = tok.dep_ in ("dobj", "obj") and tok.head.pos_ == "VERB" and tok.ent_type_ == ""
+            if not obj and (tok.dep_ != "pobj" or tok.head.lower_ not in UNRESOLVED_PREPS
+                            or tok.ent_type_ not in ("", "ORG")):
+                continue
+            if tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper():
+                continue  # an all-capitals word is mostly an acronym of a group
+            start = i
+            while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].text[:1].isupper() \
+                    and doc[start - 1].head.i in range(start - 1, i + 1) and doc[start - 1].ent_type_ in ("", "ORG"):
+                start -= 1
+            if i + 1 < len(doc) and doc[i + 1].text[:1].isupper() and doc[i + 1].pos_ == "PROPN":
+                continue  # only part of a longer name
+            span = doc[start:i + 1]
+            if start == span.sent.start or (not obj and doc[start - 1].lower_ not in UNRESOLVED_PREPS | {"the"}):
+                continue
+            if any(_overlaps((span.start_char, span.end_char), e) for e in list(exclude) + known):
+                continue
+            key = fold(span.text)
+            if key in self._stop or key in self._demonyms or self._is_demonym(span) or self._lookup(span.text):
+                continue
+            if any(fold(t.text) in self._organisation_words or fold(t.text) in self._institutions
+                   or t.text.isupper() or any(c.isdigit() for c in t.text) for t in span):
+                continue  # a group, a document ("Resolution"), an acronym or a designation ("Su-24")
+            if not self._never_an_actor(doc, span):
+                continue
+            if best is None or d < best[0]:
+                best = (d, i, span)
+        if best is None:
+            return None
+        span = best[2]
+        return PlaceMention(start=span.start_char, end=span.end_char, text=span.text, geo_precision="none",
+                            reason=f"parse: unresolved name '{span.text}', {doc[best[1]].dep_} of '{doc[best[1]].head.text}' "
+                                   f"(not in the gazetteer)",
+                            sentence_index=next((si for si, s in enumerate(doc.sents)
+                                                 if s.start <= span.start < s.end), -1))
+
+    @staticmethod
+    def _never_an_actor(doc: "Doc", span: "Span") -> bool:
+        """Whether no occurrence of the name in the document is tagged PERSON, follows a title-like
+        capitalised word ending in '.', or is the subject of a verb (which groups and people are)."""
+        words = [t.lower_ for t in span]
+        n = len(words)
+        for k in range(len(doc) - n + 1):
+            if doc[k].lower_ != words[0] or [t.lower_ for t in doc[k:k + n]] != words:
+                continue
+            last = doc[k + n - 1]
+            if doc[k].ent_type_ == "PERSON" or last.dep_ in ("nsubj", "agent"):
+                return False
+            if k > 0 and doc[k - 1].text.endswith(".") and doc[k - 1].text[:1].isupper() and len(doc[k - 1]) <= 5:
+                return False
+        return True
 
     def _metonym(self, doc: "Doc", p: PlaceMention) -> bool:
         """Whether the place is the acting subject of a verb with an object or a reported clause
