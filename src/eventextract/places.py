@@ -1448,10 +1448,8 @@ class PlaceResolver:
         toks = self._tokens(doc, p)
         if not toks:
             return False
-        k = toks[0] - 1
-        if k >= 0 and doc[k].lower_ == "of":
-            k -= 1
-        if k >= 0 and doc[k].lemma_.lower() == noun:
+        before = self._noun_before(doc, toks)
+        if before is not None and before.lemma_.lower() == noun:
             return True
         return toks[-1] + 1 < len(doc) and doc[toks[-1] + 1].lemma_.lower() == noun
 
@@ -1469,12 +1467,18 @@ class PlaceResolver:
         toks = self._tokens(doc, p)
         if not toks:
             return False
+        before = self._noun_before(doc, toks)
+        if before is None or self._place_nouns.get(before.lemma_.lower()) != "settlement":
+            return False
+        return (before.lemma_.lower() in SMALL_SETTLEMENTS) != (noun in SMALL_SETTLEMENTS)
+
+    @staticmethod
+    def _noun_before(doc: "Doc", toks: list[int]) -> "Token | None":
+        """The word that introduces a place mention ("the city X", "the town of X"), skipping 'of'."""
         k = toks[0] - 1
         if k >= 0 and doc[k].lower_ == "of":
             k -= 1
-        if k < 0 or self._place_nouns.get(doc[k].lemma_.lower()) != "settlement":
-            return False
-        return (doc[k].lemma_.lower() in SMALL_SETTLEMENTS) != (noun in SMALL_SETTLEMENTS)
+        return doc[k] if k >= 0 else None
 
     @staticmethod
     def _copy(p: PlaceMention, reason: str) -> PlaceMention:
