@@ -1,27 +1,25 @@
 """NLP stage: load a spaCy pipeline (its name is a setting) and run it over documents in batches.
 
-A small component, ``eventextract_layout``, runs before the parser and starts a new sentence
-after every blank line and after every line that looks like a heading or list item, so that
-sentences never cross paragraph or section boundaries (which the statistical parser does in
-Markdown and web text).
+A small component, ``eventextract_layout`` (:mod:`eventextract.layout`), runs before the parser
+and starts a new sentence after every blank line and after every line that looks like a heading or
+list item, so that sentences never cross paragraph or section boundaries (which the statistical
+parser does in Markdown and web text).
 """
 from __future__ import annotations
 
 import functools
 import importlib.util
-import re
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .config import MODEL_PREFERENCE
 from .errors import ModelError
+from .layout import LAYOUT_COMPONENT, register_layout_component
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-LAYOUT_COMPONENT = "eventextract_layout"
-_HEADING = re.compile(r"^\s*(#{1,6}\s|[-*•]\s|\d+[.)]\s)")
 
 
 def available_models() -> list[str]:
@@ -38,38 +36,6 @@ def resolve_model_name(name: str) -> str:
     return found[0]
 
 
-def _register_layout_component() -> None:
-    from spacy.language import Language
-
-    if Language.has_factory(LAYOUT_COMPONENT):
-        return
-
-    @Language.component(LAYOUT_COMPONENT)
-    def layout_component(doc: "Doc") -> "Doc":
-        """Preset sentence starts at paragraph breaks and after heading-like lines."""
-        text = doc.text
-        for tok in doc[1:]:
-            line_start = text.rfind("\n", 0, tok.idx) + 1
-            if text[line_start:line_start + 1] == "#" and text[line_start:tok.idx].strip():
-                tok.is_sent_start = False  # a Markdown heading is one sentence
-                continue
-            prev = doc[tok.i - 1]
-            gap = text[prev.idx + len(prev.text): tok.idx]
-            if tok.is_space:
-                continue
-            if prev.is_space and "\n" in prev.text:
-                gap = prev.text + gap
-            if gap.count("\n") >= 2:
-                tok.is_sent_start = True
-            elif "\n" in gap:
-                line_start = text.rfind("\n", 0, prev.idx) + 1
-                line = text[line_start: prev.idx + len(prev.text)]
-                if _HEADING.match(line) or not line.rstrip().endswith((",", ";", ":", "-")) and \
-                        tok.text[:1].isupper() and len(line.split()) <= 12:
-                    tok.is_sent_start = True
-        return doc
-
-
 @functools.lru_cache(maxsize=4)
 def load(name: str = "auto") -> "Language":
     """Load (once per process) the spaCy pipeline ``name`` ("auto": the preferred installed one)."""
@@ -80,7 +46,7 @@ def load(name: str = "auto") -> "Language":
         nlp = spacy.load(resolved)
     except OSError as exc:
         raise ModelError("E004", f"cannot load spaCy pipeline {resolved!r}: {exc}") from exc
-    _register_layout_component()
+    register_layout_component()
     before = "parser" if "parser" in nlp.pipe_names else None
     if before:
         nlp.add_pipe(LAYOUT_COMPONENT, before=before)

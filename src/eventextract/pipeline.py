@@ -353,11 +353,15 @@ def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings
 
 def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "output", *,
         version: str | None = None, settings: Settings | None = None, force: bool = False,
-        progress: Callable[[int, int], None] | None = None) -> "ReleaseInfo":
-    """The whole pipeline in this process (no Prefect): inputs -> published release."""
+        progress: Callable[[int, int], None] | None = None, run_id: str | None = None,
+        now: dt.datetime | None = None) -> "ReleaseInfo":
+    """The whole pipeline in this process (no Prefect): inputs -> published release.
+
+    ``run_id`` and ``now`` (the run's timestamp) default to a new id and the current time; fixing
+    them makes two runs over the same input byte-identical (the snapshot tests do)."""
     settings = settings or Settings()
-    now = dt.datetime.now(dt.timezone.utc)
-    run_id = new_run_id(now)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    run_id = run_id or new_run_id(now)
     batches = plan_batches(inputs)
     outputs = []
     for i, files in enumerate(batches, start=1):
@@ -396,12 +400,13 @@ def annotation(res: DocumentResult) -> dict[str, Any]:
     }
 
 
-def annotate(inputs: Sequence[str | Path], settings: Settings | None = None) -> Iterator[dict[str, Any]]:
-    """Stream one annotation object per input document."""
+def annotate(inputs: Sequence[str | Path], settings: Settings | None = None, *, run_id: str | None = None,
+             now: dt.datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Stream one annotation object per input document (``run_id``/``now`` as in :func:`run`)."""
     settings = settings or Settings()
     comps = get_components(settings)
-    now = dt.datetime.now(dt.timezone.utc)
-    run_id = new_run_id(now)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    run_id = run_id or new_run_id(now)
     docs = ingest.documents(inputs, settings.max_doc_chars)
     for res in process_documents(docs, comps, run_id, now):
         yield annotation(res)
