@@ -123,6 +123,9 @@ class EventCandidate:
     speaker: Span | None = None
     fatalities_low: int | None = None
     fatalities_high: int | None = None
+    #: made by a derivation rule from an announced action or a refusal (``rule_id`` "derived.<how>.<rule>"),
+    #: not by a trigger pattern directly
+    derived: bool = False
 
 
 @dataclass(slots=True)
