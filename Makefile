@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_UI_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 300
 export GX_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export EVENTEXTRACT_CACHE ?= $(CURDIR)/.cache/eventextract
@@ -13,7 +14,7 @@ RELEASE ?=
 OUT     ?= output
 CRON    ?= 0 3 * * *
 
-.PHONY: help install run test test-fast serve bench eval docs lock clean
+.PHONY: help install run test test-fast serve bench eval snapshot doctor docs lock clean
 
 help:
 	@echo "make run    - set up $(VENV), run the flow on the bundled sample corpus, write $(OUT)/releases/<version>/"
@@ -21,6 +22,8 @@ help:
 	@echo "make serve  - start a local Prefect server and serve the flow on a cron schedule ($(CRON))"
 	@echo "make bench  - throughput / memory benchmark (scripts/benchmark.py)"
 	@echo "make eval   - every accuracy figure against ../shared (scripts/evaluate_shared.py)"
+	@echo "make snapshot - compare output on every snapshot corpus with tests/snapshots (scripts/snapshot.py)"
+	@echo "make doctor - check the environment a run needs and say what is missing"
 	@echo "make docs   - regenerate docs/cli.md, docs/schema.md and docs/errors.md"
 
 $(BIN)/eventextract: pyproject.toml constraints.txt
@@ -48,6 +51,12 @@ bench: install
 
 eval: install
 	$(BIN)/python scripts/evaluate_shared.py
+
+snapshot: install
+	$(BIN)/python scripts/snapshot.py check
+
+doctor: install
+	$(BIN)/eventextract doctor --out $(OUT)
 
 docs: install
 	$(BIN)/python scripts/gen_docs.py

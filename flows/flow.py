@@ -79,8 +79,11 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
                       config: str | None = None, force: bool = False, batch_files: int = 64,
                       progress: bool = False) -> str:
     """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/."""
+    from eventextract.publish import check_writable
+
     logger = get_run_logger()
     settings = Settings.from_file(config)
+    check_writable(Path(out))  # fail before any work when the release cannot be written
     now = dt.datetime.now(dt.timezone.utc)
     run_id = pipeline.new_run_id(now)
     timings: dict[str, float] = {}

@@ -13,6 +13,7 @@ SHARED = Path(os.environ.get("EVENTEXTRACT_SHARED", ROOT.parent / "shared"))
 os.environ.setdefault("EVENTEXTRACT_CACHE", str(ROOT / ".cache" / "eventextract"))
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -20,14 +19,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn text into a validated, versioned event dataset (PLOVER 0.8).")
 
 
-def _prefect_env(out: Path) -> None:
-    """Keep Prefect's state inside the working area and off the network (no analytics)."""
-    os.environ.setdefault("PREFECT_HOME", str((out / ".prefect").resolve()))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_UI_ENABLED", "false")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+def _prefect_env() -> None:
+    """One Prefect home per user/project, a start-up timeout a busy machine meets, no analytics."""
+    from .runtime import prefect_environment
+
+    prefect_environment()
 
 
 def _fail(exc: Exception) -> None:
@@ -50,8 +46,10 @@ def run(
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
         _fail(ValueError("--runner must be 'local' or 'dask'"))
-    _prefect_env(out)
+    _prefect_env()
     from eventextract_flows.flow import run_flow
+
+    from .runtime import API_ADVICE, is_api_start_failure
 
     try:
         path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
@@ -59,6 +57,10 @@ def run(
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True)
     except EventExtractError as exc:
         _fail(exc)
+    except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice
+        if not is_api_start_failure(exc):
+            raise
+        _fail(RuntimeError(API_ADVICE))
     # Prefect logs the shutdown of its temporary API at exit; keep the release folder the last line
     logging.getLogger("prefect").setLevel(logging.WARNING)
     typer.echo(path)
@@ -129,11 +131,31 @@ def serve(
     port: int = typer.Option(4200, "--port", help="Port of the local Prefect server."),
 ) -> None:
     """Start a local Prefect server (SQLite) and serve the flow on a cron schedule until Ctrl-C."""
-    _prefect_env(out)
+    _prefect_env()
     from eventextract_flows.deployment import serve as serve_flow
 
     serve_flow(cron=cron, inputs=[str(p.resolve()) for p in inputs or []], out=str(out.resolve()),
                config=str(config.resolve()) if config else None, port=port)
+
+
+@app.command()
+def doctor(
+    out: Optional[Path] = typer.Option(None, "--out", help="Also check that this output folder is writable."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML)."),
+) -> None:
+    """Check the environment a run needs (packages, spaCy model, cache, gazetteer, Prefect API) and say what is missing."""
+    from .config import Settings
+    from .runtime import doctor as check, prefect_environment
+
+    try:
+        settings = Settings.from_file(config)
+    except EventExtractError as exc:
+        _fail(exc)
+    prefect_environment()
+    report = check(out, settings.model_name, settings.cache_dir)
+    for line in report.lines():
+        typer.echo(line)
+    raise typer.Exit(code=0 if report.ok else 1)
 
 
 @app.command()

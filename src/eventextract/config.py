@@ -36,6 +36,8 @@ class Settings:
     batch_size: int = 16  # documents per nlp.pipe batch
     n_process: int = 1  # spaCy worker processes
     max_doc_chars: int = 2_000_000  # longer documents fail with E105 instead of exhausting memory
+    max_file_bytes: int = 50_000_000  # larger files fail with E111 before they are read
+    max_line_chars: int = 1_000_000  # a longer line (or JSONL record) fails with E112
     cache_dir: Path = field(default_factory=default_cache_dir)
     #: extra actor dictionaries (YAML, format in docs/actors.md)
     actor_files: list[Path] = field(default_factory=list)
@@ -83,6 +85,13 @@ class Settings:
                 value = [Path(v) for v in (value or [])]
             kwargs[key] = value
         return cls(**kwargs)
+
+    def ingest_limits(self) -> Any:
+        """The per-document limits of the ingest stage (``ingest.Limits``)."""
+        from .ingest import Limits
+
+        return Limits(max_chars=self.max_doc_chars, max_file_bytes=self.max_file_bytes,
+                      max_line_chars=self.max_line_chars)
 
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)

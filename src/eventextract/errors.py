@@ -20,6 +20,10 @@ CATALOGUE: dict[str, str] = {
     "E107": "YAML front matter is not valid",
     "E108": "unsupported file type",
     "E109": "no text could be extracted from the HTML",
+    "E110": "reading the document failed unexpectedly (the exception is named)",
+    "E111": "file is larger than max_file_bytes",
+    "E112": "a line is longer than max_line_chars",
+    "E113": "HTML is nested deeper than the parser reads",
     "E201": "NLP stage failed on the document",
     "E301": "extraction failed on the document",
     "E302": "actor dictionary file is not valid",
@@ -29,6 +33,7 @@ CATALOGUE: dict[str, str] = {
     "E501": "release already exists (use --force)",
     "E502": "release folder is not valid",
     "E503": "checksum mismatch",
+    "E504": "the output folder cannot be written (permissions, full disk)",
 }
 
 

@@ -35,6 +35,8 @@ FORMATS: dict[str, str] = {".txt": "txt", ".text": "txt", ".md": "md", ".markdow
 #: the closing line of YAML front matter (``\r`` allowed: files saved with Windows line ends)
 _FRONT_MATTER_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t\r]*$", re.MULTILINE)
 _BOM = "\ufeff"
+#: the deepest HTML nesting libxml2 parses without its "huge" option; deeper text is silently dropped
+HTML_MAX_DEPTH = 255
 _META_DATE_KEYS = ("article:published_time", "og:published_time", "datepublished", "date", "pubdate",
                    "dc.date", "dc.date.issued", "sailthru.date", "publish-date", "article.published")
 
@@ -84,7 +86,10 @@ def discover(inputs: Iterable[str | Path]) -> Iterator[InputFile]:
         if path.is_file():
             items: Iterable[tuple[Path, str]] = [(path, path.name)]
         elif path.is_dir():
-            items = ((f, f.relative_to(path).as_posix()) for f in sorted(p for p in path.rglob("*") if p.is_file())
+            # a symbolic link that leads nowhere (dangling, or a loop) is listed too: it gets a
+            # failed row (E102) instead of vanishing from the documents table
+            items = ((f, f.relative_to(path).as_posix())
+                     for f in sorted(p for p in path.rglob("*") if p.is_file() or (p.is_symlink() and not p.exists()))
                      if not any(part.startswith(".") for part in f.relative_to(path).parts))
         else:
             raise IngestError("E101", f"input path does not exist: {path}")
@@ -104,11 +109,19 @@ def decode(data: bytes) -> tuple[str, str]:
     Raises IngestError E103 for binary or undecodable bytes.
     """
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError("E103", "file looks binary (NUL bytes), not text")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise IngestError("E103", "file looks binary (NUL bytes), not text")
+        return utf16
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few broken bytes (a truncated copy, one mis-encoded character): keep UTF-8 and
+    # replace the broken bytes with U+FFFD rather than reading the whole file in a wrong code page
+    lenient = data.decode("utf-8", errors="replace")
+    if lenient.count("\ufffd") <= max(3, len(data) // 1000) and _mostly_multibyte_utf8(data):
+        return lenient, "utf-8"
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -127,6 +140,32 @@ def decode(data: bytes) -> tuple[str, str]:
     if control > max(2, len(text) // 100):
         raise IngestError("E103", f"bytes decode as {best.encoding} only to control characters: not text")
     return text, best.encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark: NUL bytes on one side of every code unit
+    (Latin-script text). None when the bytes do not look like that."""
+    sample = data[:8192]
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if len(zeros) and zeros.count(0) >= 0.3 * len(zeros) and other.count(0) <= 0.01 * len(other):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+            control = sum(1 for c in text[:8192] if ord(c) < 32 and c not in "\n\r\t\f")
+            return (text, codec) if control <= max(2, len(text[:8192]) // 100) else None
+    return None
+
+
+def _mostly_multibyte_utf8(data: bytes) -> bool:
+    """Whether the non-ASCII bytes of ``data`` are mostly well-formed UTF-8 sequences (so that a
+    failed strict decode is a few broken bytes, not another encoding)."""
+    high = sum(1 for b in data if b >= 0x80)
+    if high == 0:
+        return True
+    bad = data.decode("utf-8", errors="replace").count("\ufffd")
+    return bad * 4 <= high
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -148,6 +187,18 @@ def parse_date(value: Any) -> dt.date | None:
         return None
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no ``!!python/...`` tags: those fail as unknown tags, never run) that
+    also refuses aliases, so a "billion laughs" document cannot expand in memory."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "YAML aliases are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     """(metadata, body_start). Front matter is a leading ``---`` line, YAML, and a closing line.
 
@@ -163,7 +214,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
     if not m:
         return {}, 0
     try:
-        meta = yaml.safe_load(text[first_nl + 1: m.start()]) or {}
+        meta = yaml.load(text[first_nl + 1: m.start()], Loader=_FrontMatterLoader) or {}  # noqa: S506 - safe loader
     except yaml.YAMLError as exc:
         raise IngestError("E107", f"YAML front matter is not valid: {str(exc).splitlines()[0]}") from exc
     if not isinstance(meta, dict):
@@ -182,13 +233,29 @@ def _meta_text(meta: dict[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _html_published(html: str) -> dt.date | None:
-    """Publication date from explicit HTML metadata only (never guessed from the page or today)."""
+def _html_tree(html: str) -> Any:
+    """The lxml tree of a page, or None where lxml cannot parse it."""
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.fromstring(html)
+        return lxml_html.fromstring(html)
     except (ValueError, lxml_html.etree.ParserError):
+        return None
+
+
+def _depth(tree: Any) -> int:
+    """Nesting depth of an element tree (iterative: a deep tree cannot exhaust the stack)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
+
+
+def _html_published(tree: Any) -> dt.date | None:
+    """Publication date from explicit HTML metadata only (never guessed from the page or today)."""
+    if tree is None:
         return None
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
@@ -206,6 +273,10 @@ def _html_document(html: str) -> tuple[str, str | None, str | None, dt.date | No
     """(text, title, url, published) of an HTML page: the main text, boilerplate dropped."""
     import trafilatura
 
+    tree = _html_tree(html)
+    if tree is not None and _depth(tree) >= HTML_MAX_DEPTH:
+        raise IngestError("E113", f"HTML is nested {HTML_MAX_DEPTH} or more elements deep; "
+                                  "the parser would silently drop the text below that depth")
     # deduplicate stays off: trafilatura's dedup cache is process-wide, so a second page (or a second
     # run in the same process) sharing paragraphs with an earlier one would silently lose them.
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True,
@@ -213,15 +284,63 @@ def _html_document(html: str) -> tuple[str, str | None, str | None, dt.date | No
     meta = trafilatura.extract_metadata(html)
     title = meta.title if meta is not None else None
     url = meta.url if meta is not None else None
-    return text, title, url, _html_published(html)
+    return text, title, url, _html_published(tree)
 
 
-def read(item: InputFile, max_chars: int = 2_000_000) -> Iterator[Document]:
-    """The document(s) of one input file. Never raises for bad content: bad documents come back
-    with status ``failed`` or ``empty`` and a coded error."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-document limits (``Settings``: ``max_doc_chars``, ``max_file_bytes``, ``max_line_chars``)."""
+
+    max_chars: int = 2_000_000
+    max_file_bytes: int = 50_000_000
+    max_line_chars: int = 1_000_000
+
+
+def read(item: InputFile, max_chars: int = 2_000_000, limits: Limits | None = None) -> Iterator[Document]:
+    """The document(s) of one input file. Never raises: bad documents come back with status
+    ``failed`` or ``empty`` and a coded error, and an unexpected exception while reading, decoding
+    or parsing the file (a missing optional package, a bug, a pathological page) becomes the
+    file's failed row (E110) after whatever documents it had already given."""
+    limits = limits or Limits(max_chars=max_chars)
+    try:
+        yield from _read(item, limits)
+    except Exception as exc:  # noqa: BLE001 - recorded on the document, the run goes on
+        yield Document(item.doc_id, str(item.path), item.format or "txt", _file_sha256_or_empty(item.path),
+                       status="failed", error=f"E110: reading the document failed: {type(exc).__name__}: {exc}")
+
+
+def _file_sha256_or_empty(path: Path) -> str:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except OSError:
+        return sha256_bytes(b"")
+
+
+def _long_line(text: str, limit: int) -> int | None:
+    """Length of the first line longer than ``limit`` characters, or None."""
+    if len(text) <= limit:
+        return None
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > limit:
+            return end - start
+        start = end + 1
+    return None
+
+
+def _read(item: InputFile, limits: Limits) -> Iterator[Document]:
+    """:func:`read` without the last-resort net."""
     fmt = item.format
     path_str = str(item.path)
+    max_chars = limits.max_chars
     try:
+        size = item.path.stat().st_size
+        if size > limits.max_file_bytes:
+            yield Document(item.doc_id, path_str, fmt or "txt", sha256_bytes(b""), status="failed",
+                           error=f"E111: file of {size} bytes, more than max_file_bytes={limits.max_file_bytes}")
+            return
         data = item.path.read_bytes()
     except OSError as exc:
         yield Document(item.doc_id, path_str, fmt or "txt", sha256_bytes(b""), status="failed",
@@ -240,8 +359,12 @@ def read(item: InputFile, max_chars: int = 2_000_000) -> Iterator[Document]:
         base.status, base.error = "failed", str(exc)
         yield base
         return
+    if fmt != "jsonl" and (n := _long_line(text, limits.max_line_chars)) is not None:
+        base.status, base.error = "failed", f"E112: a line of {n} characters, more than max_line_chars={limits.max_line_chars}"
+        yield base
+        return
     if fmt == "jsonl":
-        yield from _read_jsonl(base, text, max_chars)
+        yield from _read_jsonl(base, text, max_chars, limits.max_line_chars)
         return
     try:
         if fmt == "html":
@@ -273,7 +396,7 @@ def _finish(doc: Document, max_chars: int) -> Document:
     return doc
 
 
-def _read_jsonl(base: Document, text: str, max_chars: int) -> Iterator[Document]:
+def _read_jsonl(base: Document, text: str, max_chars: int, max_line_chars: int) -> Iterator[Document]:
     seen: set[str] = set()
     # JSONL lines end at "\n" only: str.splitlines() would also split inside a record at U+2028,
     # U+2029 or U+0085, which JSON strings may hold unescaped
@@ -282,6 +405,10 @@ def _read_jsonl(base: Document, text: str, max_chars: int) -> Iterator[Document]
             continue
         rec_id = str(lineno)
         doc = Document(f"{base.doc_id}#{rec_id}", base.path, "jsonl", base.sha256, encoding=base.encoding)
+        if len(line) > max_line_chars:
+            doc.status, doc.error = "failed", f"E112: line {lineno} has {len(line)} characters, more than max_line_chars={max_line_chars}"
+            yield doc
+            continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -309,7 +436,8 @@ def _read_jsonl(base: Document, text: str, max_chars: int) -> Iterator[Document]
         yield _finish(doc, max_chars)
 
 
-def documents(inputs: Iterable[str | Path], max_chars: int = 2_000_000) -> Iterator[Document]:
+def documents(inputs: Iterable[str | Path], max_chars: int = 2_000_000,
+              limits: Limits | None = None) -> Iterator[Document]:
     """Stream every document of ``inputs`` (one file in memory at a time)."""
     for item in discover(inputs):
-        yield from read(item, max_chars)
+        yield from read(item, max_chars, limits)

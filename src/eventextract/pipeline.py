@@ -298,7 +298,7 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
     started = time.perf_counter()
     comps = get_components(settings)
     out = BatchOutput(n_files=len(files))
-    docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars))
+    docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits()))
     for res in process_documents(docs, comps, run_id, extracted_at):
         out.events.extend(e.as_dict() for e in res.events)
         out.documents.append(document_row(res))
@@ -359,9 +359,12 @@ def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "outpu
 
     ``run_id`` and ``now`` (the run's timestamp) default to a new id and the current time; fixing
     them makes two runs over the same input byte-identical (the snapshot tests do)."""
+    from .publish import check_writable
+
     settings = settings or Settings()
     now = now or dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(now)
+    check_writable(Path(out_dir))
     batches = plan_batches(inputs)
     outputs = []
     for i, files in enumerate(batches, start=1):
@@ -407,6 +410,6 @@ def annotate(inputs: Sequence[str | Path], settings: Settings | None = None, *, 
     comps = get_components(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(now)
-    docs = ingest.documents(inputs, settings.max_doc_chars)
+    docs = ingest.documents(inputs, settings.max_doc_chars, settings.ingest_limits())
     for res in process_documents(docs, comps, run_id, now):
         yield annotation(res)

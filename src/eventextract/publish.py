@@ -24,11 +24,19 @@ resource carries ``bytes`` and ``hash`` (``sha256:<hex>``).
 
 The release is written into a temporary folder next to its final place and renamed into place,
 so a reader never sees half a release; an existing release is only replaced with ``force``.
+Writers of one release root take an exclusive lock (``.releases.lock`` beside ``releases/``) for the whole write, so
+two runs into the same output folder never pick the same version or see each other's temporary
+folders; the next writer removes what a killed writer left (``.tmp-*``) and puts back a release
+that a killed ``--force`` had moved aside. Folders are 0755, files 0644. CSV cells that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) get a leading ``'``; the Parquet files keep the text verbatim.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -36,7 +44,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +66,9 @@ DATA_LICENSE = {
 }
 PARQUET_COMPRESSION = "zstd"
 CSV_LIST_SEPARATOR = " | "
+#: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LOCK_NAME = ".releases.lock"  # beside releases/, which holds only releases
 #: Tables that get a CSV export besides Parquet.
 CSV_TABLES = ("events", "documents", "quarantine")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
@@ -129,6 +140,8 @@ def _csv_cell(value: Any) -> str:
         return repr(value)
     if isinstance(value, (list, tuple)):
         return CSV_LIST_SEPARATOR.join(_csv_cell(v) for v in value)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     return str(value)
 
 
@@ -442,7 +455,64 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
     """
     created_utc = _utc(created)
     releases = Path(out_dir) / "releases"
-    releases.mkdir(parents=True, exist_ok=True)
+    try:
+        releases.mkdir(parents=True, exist_ok=True)
+        with release_lock(releases):
+            recover(releases)
+            return _write_release(releases, events=events, documents=documents, quarantine=quarantine,
+                                  version=version, force=force, run_id=run_id, sources=sources,
+                                  validation=validation, settings_info=settings_info, created_utc=created_utc)
+    except OSError as exc:
+        raise ReleaseError("E504", f"cannot write the release under {releases}: {exc.strerror or exc}") from exc
+
+
+def check_writable(out_dir: Path) -> None:
+    """Fail early (E504), before any work, when ``out_dir/releases`` cannot be created or written."""
+    releases = Path(out_dir) / "releases"
+    try:
+        releases.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=releases, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise ReleaseError("E504", f"cannot write the release under {releases}: {exc.strerror or exc}") from exc
+
+
+@contextlib.contextmanager
+def release_lock(releases: Path) -> Iterator[None]:
+    """Hold the exclusive write lock of a release root (blocks while another writer holds it;
+    the kernel releases it when its holder dies, even by SIGKILL)."""
+    with open(releases.parent / LOCK_NAME, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def recover(releases: Path) -> list[str]:
+    """Clean up after a writer that died (call with the lock held, so no writer is active): remove
+    its temporary folders and put back a release it had moved aside for ``--force``. Returns what
+    was done, one line per folder."""
+    done = []
+    for old in sorted(releases.glob(".old-*")):
+        kept = old / "release"
+        name = old.name[len(".old-"):].rsplit("-", 1)[0]
+        if kept.is_dir() and name and not (releases / name).exists():
+            os.replace(kept, releases / name)
+            done.append(f"restored {name}")
+        shutil.rmtree(old, ignore_errors=True)
+    for tmp in sorted(releases.glob(".tmp-*")):
+        shutil.rmtree(tmp, ignore_errors=True)
+        done.append(f"removed {tmp.name}")
+    for probe in releases.glob(".probe-*"):
+        probe.unlink(missing_ok=True)
+    return done
+
+
+def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
+                   version: str | None, force: bool, run_id: str, sources: list[dict],
+                   validation: Mapping[str, "ExpectationReport"], settings_info: dict,
+                   created_utc: dt.datetime) -> ReleaseInfo:
     version = version or default_version(releases, created_utc.date())
     if not _VERSION_RE.match(version) or version in (".", ".."):
         raise ReleaseError("E502", f"version {version!r} is not a valid release folder name")
@@ -456,6 +526,7 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
     try:
         _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
                      sources=sources, validation=validation, settings_info=settings_info)
+        _make_readable(tmp)
         replaced = _move_into_place(tmp, target, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -464,6 +535,13 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
     sums = parse_sha256sums((target / "SHA256SUMS").read_text(encoding="utf-8"))
     return ReleaseInfo(path=target, version=version, counts={k: t.num_rows for k, t in tables.items()},
                        files=files, sha256=sums, replaced=replaced)
+
+
+def _make_readable(folder: Path) -> None:
+    """Folders 0755 and files 0644 (``mkdtemp`` makes 0700): a web server or another user can read
+    the release."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def _move_into_place(tmp: Path, target: Path, *, force: bool) -> bool:
