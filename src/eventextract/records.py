@@ -86,6 +86,8 @@ class PlaceMention:
     score: float = 0.0
     reason: str = ""
     sentence_index: int = -1
+    #: found through a place noun ("the village of X"), not the gazetteer (the reason starts "place-noun")
+    place_noun: bool = False
 
 
 @dataclass(slots=True)
