@@ -1,0 +1,243 @@
+"""The dataset card (``README.md``) of a release: what it holds, where every row comes from, how
+it was validated, how to load it and what its limits are. Built from the release's own tables."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from . import __version__, schema
+
+#: the dataset's name in the card and in datapackage.json
+PACKAGE_NAME = "eventextract-events"
+
+
+def iso_utc(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _counter_table(title: str, counts: Counter, total: int, by_key: bool = False) -> list[str]:
+    """A Markdown count table, most frequent first (or in key order, e.g. for years)."""
+    lines = [f"| {title} | rows |", "|---|---:|"]
+    order = (lambda kv: str(kv[0])) if by_key else (lambda kv: (-kv[1], str(kv[0])))
+    for key, n in sorted(counts.items(), key=order):
+        lines.append(f"| {key} | {n} |")
+    if not counts:
+        lines.append(f"| (none) | {total} |")
+    return lines
+
+
+#: Sources listed in the README (all of them are in datapackage.json).
+MAX_README_SOURCES = 50
+
+
+def _sources_table(sources: list[dict]) -> list[str]:
+    if not sources:
+        return ["(none recorded)"]
+    lines = ["| title | path | sha256 |", "|---|---|---|"]
+    for src in sources[:MAX_README_SOURCES]:
+        cells = [str(src.get(k) or "").replace("|", "/").replace("\n", " ") for k in ("title", "path", "sha256")]
+        cells[2] = f"`{cells[2][:16]}…`" if cells[2] else ""
+        lines.append(f"| {cells[0]} | `{cells[1]}` | {cells[2]} |")
+    if len(sources) > MAX_README_SOURCES:
+        lines.append(f"| … {len(sources) - MAX_README_SOURCES} more in `datapackage.json` | | |")
+    return lines
+
+
+def _distinct(rows: list[dict[str, Any]], key: str) -> str:
+    values = sorted({str(r[key]) for r in rows if r.get(key) is not None})
+    return ", ".join(f"`{v}`" for v in values) if values else "(none)"
+
+
+def _header(version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
+            quarantine: pa.Table, by_status: Counter, asserted: int) -> list[str]:
+    """What the release is: version, counts, layout and license."""
+    return [
+        f"# {PACKAGE_NAME} {version}",
+        "",
+        "An event dataset extracted automatically from text by "
+        f"eventextract {__version__}: one row per event mention (who did what to "
+        "whom, when and where), typed with the PLOVER 0.8 ontology, with the sentence each event was "
+        "read from and full provenance.",
+        "",
+        f"- Version: `{version}`; created {iso_utc(created)}; run id `{run_id}`.",
+        f"- Events: {events.num_rows} ({asserted} asserted); documents: {documents.num_rows} "
+        f"({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items())) or 'none'}); "
+        f"quarantined rows: {quarantine.num_rows}.",
+        f"- Record layout version {schema.layout_version()}; every field is described in `datapackage.json` "
+        "and in the Parquet field metadata.",
+        "- License of the data: Open Data Commons Attribution License (ODC-By-1.0). The source texts remain "
+        "under their own terms; the release quotes only the sentences events were read from.",
+        "",
+    ]
+
+
+def _files() -> list[str]:
+    """The files of the release."""
+    return [
+        "## Files",
+        "",
+        "| file | content |",
+        "|---|---|",
+        "| `events.parquet`, `events.csv` | the events (CSV: same rows, ISO dates, empty cell for null) |",
+        "| `documents.parquet`, `documents.csv` | one row per input document, whatever became of it |",
+        "| `quarantine.parquet`, `quarantine.csv` | rows that failed validation, with every reason |",
+        "| `datapackage.json` | Frictionless Data Package: schemas, sources, sizes and sha256 of every table file |",
+        "| `validation/` | Great Expectations results per table (`<table>.json`) and `summary.md` |",
+        "| `SHA256SUMS` | checksums of all files: run `sha256sum -c SHA256SUMS` inside this folder |",
+        "",
+    ]
+
+
+def _contents(events: pa.Table, by_type: Counter, by_year: Counter, by_polarity: Counter) -> list[str]:
+    """Counts by type, year and polarity."""
+    return [
+        "## Contents",
+        "",
+        "### Events by type",
+        "",
+        *_counter_table("event_type", by_type, events.num_rows),
+        "",
+        "### Events by year (of `date_start`)",
+        "",
+        *_counter_table("year", by_year, events.num_rows, by_key=True),
+        "",
+        "### Events by polarity",
+        "",
+        *_counter_table("polarity", by_polarity, events.num_rows),
+        "",
+        "Only `asserted` events are reported as having happened; `negated`, `hypothetical` and `future` "
+        "mentions are kept and flagged. Filter on `polarity == 'asserted'` for counts of events.",
+        "",
+    ]
+
+
+def _provenance(ev: list[dict[str, Any]]) -> list[str]:
+    """How every row traces back to its source, and the component versions."""
+    return [
+        "## Provenance",
+        "",
+        "Every event row can be traced back to its source:",
+        "",
+        "- `source_path` and `source_sha256` identify the input file (its sha256 over the file's bytes); the "
+        "input documents are listed with their sha256 under `sources` in `datapackage.json`.",
+        "- `sentence_start`/`sentence_end`, `trigger_start`/`trigger_end` and the actor, recipient and place "
+        "offsets are character offsets (Python string indices) into the document text, and "
+        "`sentence_text` is the sentence exactly as in the text.",
+        "- `rule_id` names the trigger pattern that produced the event and `confidence` scores it.",
+        "- `run_id` ties every row to the pipeline run; `extracted_at` is when it was produced.",
+        f"- Versions: extractor {_distinct(ev, 'extractor_version')}; spaCy model {_distinct(ev, 'model_name')} "
+        f"{_distinct(ev, 'model_version')}; ontology {_distinct(ev, 'ontology_version')}; gazetteer "
+        f"{_distinct(ev, 'gazetteer_version')}.",
+        "- `event_id` is a sha256 of the document id, source hash, trigger offsets, event type, polarity, "
+        "rule id and actor/recipient offsets: the same input read the same way gives the same id in every "
+        "release.",
+        "",
+    ]
+
+
+def _sources_section(sources: list[dict]) -> list[str]:
+    """The input documents."""
+    return [
+        f"### Sources ({len(sources)} document(s))",
+        "",
+        *_sources_table(sources),
+        "",
+    ]
+
+
+def _validation(val_lines: list[str]) -> list[str]:
+    """How the rows were validated."""
+    return [
+        "## Validation",
+        "",
+        "Each row was checked against the JSON Schema of the layout and its cross-field rules before "
+        "publication; rows that failed are in `quarantine` with their reasons, never silently dropped. "
+        "The tables were then checked with Great Expectations:",
+        "",
+        *(val_lines or ["- (no expectation results recorded)"]),
+        "",
+    ]
+
+
+def _loading() -> list[str]:
+    """How to load the tables in pandas, polars, DuckDB and R."""
+    return [
+        "## Loading",
+        "",
+        "pandas:",
+        "",
+        "```python",
+        "import pandas as pd",
+        'events = pd.read_parquet("events.parquet")',
+        'asserted = events[events["polarity"] == "asserted"]',
+        "```",
+        "",
+        "polars:",
+        "",
+        "```python",
+        "import polars as pl",
+        'events = pl.read_parquet("events.parquet")',
+        "```",
+        "",
+        "DuckDB:",
+        "",
+        "```sql",
+        "SELECT event_type, count(*) FROM 'events.parquet' WHERE polarity = 'asserted' GROUP BY event_type;",
+        "```",
+        "",
+        "R (arrow):",
+        "",
+        "```r",
+        "library(arrow)",
+        'events <- read_parquet("events.parquet")',
+        "```",
+        "",
+    ]
+
+
+def _limitations() -> list[str]:
+    """What a user of the data must know."""
+    return [
+        "## Known limitations",
+        "",
+        "- Events are found by hand-written patterns over a small spaCy model: recall is partial, and "
+        "events spread over several sentences or expressed only implicitly are missed.",
+        "- Actors come from a dictionary plus simple heuristics; unknown actors keep their text with "
+        "`actor_resolution = unknown`, and resolved pronouns (`coreference`) can be wrong.",
+        "- Dates are resolved from the sentence, the narrative and the publication date; dates inferred "
+        "from context (`date_anchor` other than `explicit`) are less reliable, and `date_precision` tells "
+        "how coarse the interval is.",
+        "- Places are resolved against GeoNames by name, population and context; ambiguous names can be "
+        "placed wrongly, and `geo_precision = none` means no place was found.",
+        "- The same real-world event reported in several sentences or documents appears once per "
+        "mention: rows are mentions, not deduplicated events.",
+        "- In the CSV files an empty cell is null (an empty string cannot be told apart), and a text "
+        "cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) "
+        "starts with an added `'`; use Parquet for exact values.",
+        "",
+    ]
+
+
+def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
+                quarantine: pa.Table, sources: list[dict], validation: Mapping[str, Any]) -> str:
+    """The dataset card (README.md) of a release, from its tables, sources and validation reports."""
+    ev = events.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
+                                    "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
+    docs = documents.select(["status"]).to_pylist()
+    by_type = Counter(r["event_type"] for r in ev)
+    by_year = Counter(str(r["date_start"].year) if r["date_start"] else "undated" for r in ev)
+    by_polarity = Counter(r["polarity"] for r in ev)
+    by_status = Counter(r["status"] for r in docs)
+    asserted = by_polarity.get("asserted", 0)
+    val_lines = []
+    for name, report in validation.items():
+        ok = getattr(report, "success", None)
+        val_lines.append(f"- `{name}`: {'passed' if ok else 'FAILED'} (see `validation/{name}.json`)")
+    sections = [*_header(version, created, run_id, events, documents, quarantine, by_status, asserted),
+                *_files(), *_contents(events, by_type, by_year, by_polarity), *_provenance(ev),
+                *_sources_section(sources), *_validation(val_lines), *_loading(), *_limitations()]
+    return "\n".join(sections)
