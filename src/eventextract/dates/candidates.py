@@ -25,7 +25,8 @@ def find_candidates(g: Grammar, text: str, date_chars: bytearray) -> list[Cand]:
             gd = m.groupdict()
             n = g.number(gd["n"]) if gd.get("n") else 1
             unit = gd["unit"].lower() if gd.get("unit") else spec.unit
-            part = g.part_of(gd.get("part") or gd.get("part2")) if gd.get("part") or gd.get("part2") else spec.part
+            named = gd.get("part") or gd.get("part2")  # "the end of that month", "the month's end"
+            part = g.part_of(named) if named else spec.part
             out.append(Cand(m.start(), m.end(), spec.kind, spec.id, rel=spec, n=n, unit=unit, part=part,
                             priority=0))
     for rx in g.durations:

@@ -54,14 +54,13 @@ from .calendar import Anchor, _safe_date
 from .candidates import find_candidates
 from .grammar import DASH, Grammar
 from .rules import DateRules
-from .types import Cand, Kind, Tense
+from .types import VERB_POS, Cand, Kind, Tense
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from ..context import DocContext
 
-_VERB_POS = {"VERB", "AUX"}
 
 
 @dataclass(frozen=True)
@@ -246,9 +245,9 @@ def _tense(doc: "Doc", c: Cand) -> Tense:
     if span is None or len(span) == 0:
         return "present"
     verb = span.root
-    while verb.pos_ not in _VERB_POS and verb.head.i != verb.i:
+    while verb.pos_ not in VERB_POS and verb.head.i != verb.i:
         verb = verb.head
-    if verb.pos_ not in _VERB_POS:
+    if verb.pos_ not in VERB_POS:
         return "present"
     aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
     if any(t.lower_ in ("will", "'ll", "shall", "wo") for t in aux):

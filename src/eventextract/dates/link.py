@@ -35,14 +35,13 @@ from ..layout import PARAGRAPH_BREAK
 from ..records import Timex
 from .find import DateFindings
 from .rules import DateRules
-from .types import Tense
+from .types import VERB_POS, Tense
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
     from ..context import DocContext
 
-_VERB_POS = {"VERB", "AUX"}
 #: a Markdown heading starts a line between two offsets: a new section
 _HEADING_START = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]")
 
@@ -101,7 +100,7 @@ def _pluperfect(trig: "Token", rules: DateRules) -> bool:
     before = rules.grammar.before_adverbs
     verb: "Token" = trig
     for _ in range(6):
-        if verb.pos_ in _VERB_POS:
+        if verb.pos_ in VERB_POS:
             aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
             if verb.tag_ == "VBN" and any(t.lemma_ == "have" and t.tag_ == "VBD" for t in aux) and \
                     any(t.dep_ == "advmod" and t.lower_ in before for t in verb.children):
@@ -128,15 +127,15 @@ def _link_rank(doc: "Doc", trig: "Token", t: Timex) -> tuple[int, int]:
     cur, crossed, subordinate = root, 0, False
     while cur.head.i != cur.i:
         child, cur = cur, cur.head
-        if child.pos_ in _VERB_POS and child.i != root.i and child.dep_ != "conj":
+        if child.pos_ in VERB_POS and child.i != root.i and child.dep_ != "conj":
             subordinate = True
         if cur.i == trig.i:
             return (0 if crossed == 0 else (1 if not subordinate else 2), dist)
-        if cur.pos_ in _VERB_POS:
+        if cur.pos_ in VERB_POS:
             crossed += 1
     # the timex's own governing verb (or clause head) is an ancestor of the trigger
     gov = root.head
-    while gov.pos_ not in _VERB_POS and gov.head.i != gov.i:
+    while gov.pos_ not in VERB_POS and gov.head.i != gov.i:
         gov = gov.head
     chain = [a.i for a in trig.ancestors]
     if gov.i in chain:  # the nearer the governing verb is to the trigger, the better
@@ -149,9 +148,9 @@ def _present(trig: "Token", rules: DateRules) -> bool:
     the verb (or all its auxiliaries) tagged as in ``present_tense_tags``, no "has/have"."""
     tags = rules.grammar.present_tags
     verb: "Token" = trig
-    while verb.pos_ not in _VERB_POS and verb.head.i != verb.i:
+    while verb.pos_ not in VERB_POS and verb.head.i != verb.i:
         verb = verb.head
-    if verb.pos_ not in _VERB_POS:
+    if verb.pos_ not in VERB_POS:
         return False
     aux = [t for t in verb.children if t.dep_ in ("aux", "auxpass")]
     if aux:

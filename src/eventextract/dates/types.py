@@ -12,6 +12,8 @@ from .calendar import Parts
 
 #: the tense of the clause a time expression belongs to
 Tense = Literal["past", "present", "future"]
+#: the parts of speech of a clause's head (tense, linking)
+VERB_POS = frozenset({"VERB", "AUX"})
 #: "last Friday", "this June", "next Friday"; "" for a bare weekday
 Relation = Literal["last", "this", "next", ""]
 
