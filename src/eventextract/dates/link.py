@@ -21,7 +21,6 @@ the narrative's own paragraph (a chronology entry in the historic present) the p
 continues it. An undated sentence with nothing to carry (the head of a section) takes the first
 date later in its paragraph (rule ``<rule>/following``, anchor ``narrative``), which bounds it.
 The carry policy comes from ``Settings.date_carry`` (the ``carry`` argument overrides it).
-
 """
 from __future__ import annotations
 
