@@ -64,6 +64,12 @@ class Timex:
     anchor: str | None  # explicit | narrative | published | previous_event
     sentence_index: int = -1
     rule: str = ""
+    # decisions the dates stage carries from finding to linking; ``rule`` and ``anchor`` are
+    # the published renderings (these four fields are not published)
+    range_end: bool = False  # one end of a range (rule ``<range rule>/start`` or ``/end``)
+    dateline: bool = False  # the news dateline (rule ``dateline``): dates the report, not an event
+    vague: bool = False  # a vague count relative to the previous date ("days earlier")
+    explicit: bool = False  # the text states the interval itself (anchor ``explicit``)
 
 
 @dataclass(slots=True)
