@@ -50,7 +50,7 @@ def publish_release(validated: pipeline.Validated, out: str, run_id: str, settin
 
 @task(name="component-versions", cache_policy=NO_CACHE)
 def component_versions(settings: Settings) -> dict[str, str]:
-    return pipeline.get_components(settings).versions
+    return pipeline.load_resources(settings).versions
 
 
 def _report(validated: pipeline.Validated, path: str, timings: dict[str, float], n_words: int) -> str:

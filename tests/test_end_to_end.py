@@ -143,11 +143,11 @@ def test_threads_sharing_components_keep_documents_apart(settings) -> None:
                      "checkpoint near Idlib, and soldiers shelled their trenches outside Aleppo.\n") * 6,
     }
     docs = {k: Document(k, k, "txt", hashlib.sha256(v.encode()).hexdigest(), text=v) for k, v in texts.items()}
-    comps = pipeline.get_components(settings)
+    resources = pipeline.load_resources(settings)
     now = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
 
     def rows(doc_id: str) -> list[tuple]:
-        (res,) = pipeline.process_documents([docs[doc_id]], comps, "run-x", now)
+        (res,) = pipeline.process_documents([docs[doc_id]], resources, "run-x", now)
         return [(e.event_id, e.actor_country, e.recipient_country, e.place_name, e.date_start) for e in res.events]
 
     expected = {k: rows(k) for k in texts}

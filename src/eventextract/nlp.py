@@ -64,19 +64,3 @@ def pipe(nlp: "Language", texts: Iterable[tuple[str, Any]], batch_size: int = 16
          n_process: int = 1) -> Iterator[tuple["Doc", Any]]:
     """Stream (Doc, context) pairs; texts are consumed lazily in batches."""
     yield from nlp.pipe(texts, as_tuples=True, batch_size=batch_size, n_process=n_process)
-
-
-def doc_text(doc: "Doc") -> str:
-    """``doc.text``, computed once per Doc (spaCy rebuilds the string from tokens on every access)."""
-    text = doc.user_data.get("eventextract.text")
-    if text is None:
-        text = doc.user_data["eventextract.text"] = doc.text
-    return text
-
-
-def doc_sents(doc: "Doc") -> list:
-    """``list(doc.sents)``, computed once per Doc."""
-    sents = doc.user_data.get("eventextract.sents")
-    if sents is None:
-        sents = doc.user_data["eventextract.sents"] = list(doc.sents)
-    return sents

@@ -1,0 +1,91 @@
+"""Resources: everything loaded once per process and shared, read-only, by every document.
+
+A :class:`Resources` is frozen: the spaCy pipeline, the ontology, and the compiled rules of the
+three rule stages (``EventRules``, ``DateRules``, ``PlaceRules``: patterns, actor dictionary, date
+grammar, place lexicon, gazetteer handle). No stage keeps per-document state on any of them (that
+lives in :class:`eventextract.context.DocContext`), so one ``Resources`` serves any number of
+threads at once without a lock. The gazetteer opens one SQLite connection per thread.
+
+``load_resources`` builds them once per process and settings; the only lock here makes sure two
+threads asking at once do not build them twice. Worker processes (Dask, spaCy ``n_process``)
+build their own from the same ``Settings``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import __version__
+from . import nlp as nlp_stage
+from .config import Settings
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from .dates import DateRules
+    from .events import EventRules
+    from .ontology import Ontology
+    from .places import PlaceRules
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What every document of a run is analysed with (read-only)."""
+
+    settings: Settings
+    nlp: "Language"
+    model_name: str
+    model_version: str
+    ontology: "Ontology"
+    events: "EventRules"
+    dates: "DateRules"
+    places: "PlaceRules"
+    gazetteer_version: str
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """The component versions recorded in every event row."""
+        return {"extractor_version": __version__, "model_name": self.model_name,
+                "model_version": self.model_version, "ontology_version": self.ontology.version,
+                "gazetteer_version": self.gazetteer_version}
+
+
+def settings_key(settings: Settings) -> str:
+    """sha256 of the settings (the key of the per-process resources)."""
+    return hashlib.sha256(json.dumps(settings.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+_LOADED: dict[str, Resources] = {}
+_LOADER_LOCK = threading.Lock()
+
+
+def load_resources(settings: Settings) -> Resources:
+    """The resources for ``settings``, built on first use in this process (also when several
+    threads ask at once) and reused afterwards."""
+    key = settings_key(settings)
+    with _LOADER_LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = _build(settings)
+        return _LOADED[key]
+
+
+def _build(settings: Settings) -> Resources:
+    from .actors import ActorResolver
+    from .dates import DateRules
+    from .events import EventRules
+    from .gazetteer import Gazetteer
+    from .ontology import Ontology
+    from .places import PlaceRules
+
+    nlp = nlp_stage.load(settings.model_name)
+    name, version = nlp_stage.model_info(nlp)
+    ontology = Ontology.load()
+    gazetteer = Gazetteer.open(Path(settings.cache_dir), settings.gazetteer_files)
+    return Resources(settings=settings, nlp=nlp, model_name=name, model_version=version, ontology=ontology,
+                     events=EventRules.load(settings, ontology=ontology, actors=ActorResolver(settings)),
+                     dates=DateRules.load(settings), places=PlaceRules.load(gazetteer, settings),
+                     gazetteer_version=gazetteer.version)
