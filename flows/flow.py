@@ -96,13 +96,12 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
 
     t0 = time.perf_counter()
     futures = [process_batch.submit(b, settings, run_id, now) for b in batches]
-    outputs: list[pipeline.BatchOutput] = []
     bar = _progress(n_files) if progress else None
     for fut in as_completed(futures):
-        out_batch = fut.result()
-        outputs.append(out_batch)
         if bar is not None:
-            bar.advance(out_batch.n_files)
+            bar.advance(fut.result().n_files)
+    # rows in batch order, not completion order: the release does not depend on the worker count
+    outputs: list[pipeline.BatchOutput] = [fut.result() for fut in futures]
     if bar is not None:
         bar.close()
     timings["process"] = time.perf_counter() - t0
