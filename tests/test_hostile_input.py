@@ -175,4 +175,4 @@ def test_a_file_changing_while_read_is_hashed_as_read(hostile_release) -> None:
 
 def test_ids_with_path_separators_write_nothing_outside_the_release(hostile_release) -> None:
     path, _, _ = hostile_release
-    assert sorted(p.name for p in path.parent.iterdir()) == ["hostile"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["catalog.json", "hostile", "index.html"]

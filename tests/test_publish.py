@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from eventextract import publish, schema, validate
+from eventextract import catalog, publish, schema, validate
 from eventextract.errors import ReleaseError
 
 from test_validate import make_document, make_event
@@ -93,7 +93,7 @@ def test_layout_and_file_set(release, tables):
     assert sorted(release.files) == sorted(files)
     assert release.counts == {"events": 5, "documents": 3, "quarantine": 1}
     # no temporary folders are left next to the release
-    assert [p.name for p in release.path.parent.iterdir()] == ["2024.03.05"]
+    assert sorted(p.name for p in release.path.parent.iterdir()) == ["2024.03.05", "catalog.json", "index.html"]
     summary = (release.path / "validation" / "summary.md").read_text(encoding="utf-8")
     assert "`events`: passed" in summary
     assert json.loads((release.path / "validation" / "events.json").read_text())["success"] is True
@@ -194,7 +194,8 @@ def test_no_overwrite_without_force(tmp_path, tables, reports):
     again = _release(tmp_path, tables, reports, version="1.0", force=True, run_id="run-2")
     assert again.replaced and publish.verify_release(again.path).ok
     assert "run-2" in (again.path / "README.md").read_text()
-    assert sorted(p.name for p in (tmp_path / "releases").iterdir()) == ["1.0"]
+    assert sorted(p.name for p in (tmp_path / "releases").iterdir()) == ["1.0", "catalog.json", "index.html"]
+    assert catalog.load(tmp_path / "releases").get("latest").run_id == "run-2"  # --force replaced the entry
     with pytest.raises(ReleaseError):
         _release(tmp_path, tables, reports, version="../escape")
 

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__, schema
+from . import __version__, catalog, schema
 from .card import PACKAGE_NAME, iso_utc, readme_text
 from .errors import ReleaseError
 
@@ -353,6 +353,7 @@ def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, qua
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    catalog.register(releases, target)  # last: the release is published once the catalog names it
     files = _release_files(target) + ["SHA256SUMS"]
     sums = parse_sha256sums((target / "SHA256SUMS").read_text(encoding="utf-8"))
     return ReleaseInfo(path=target, version=version, counts={k: t.num_rows for k, t in tables.items()},
