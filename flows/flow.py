@@ -77,12 +77,12 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
 @flow(name="eventextract", log_prints=True)
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
                       config: str | None = None, force: bool = False, batch_files: int = 64,
-                      progress: bool = False) -> str:
+                      progress: bool = False, source_base_url: str | None = None) -> str:
     """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/."""
     from eventextract.publish import check_writable
 
     logger = get_run_logger()
-    settings = Settings.from_file(config)
+    settings = Settings.from_file(config, source_base_url=source_base_url)
     check_writable(Path(out))  # fail before any work when the release cannot be written
     now = dt.datetime.now(dt.timezone.utc)
     run_id = pipeline.new_run_id(now)
@@ -156,9 +156,9 @@ def task_runner(runner: str = "local", workers: int = 1, dask_address: str | Non
 def run_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
              config: str | None = None, runner: str = "local", workers: int = 1,
              dask_address: str | None = None, batch_files: int = 64, force: bool = False,
-             progress: bool = False) -> str:
+             progress: bool = False, source_base_url: str | None = None) -> str:
     """Run the flow with the chosen task runner; returns the release folder."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
     configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
     return configured(inputs=inputs, out=out, release=release, config=config, force=force,
-                      batch_files=batch_files, progress=progress)
+                      batch_files=batch_files, progress=progress, source_base_url=source_base_url)

@@ -175,3 +175,33 @@ def test_threads_sharing_components_keep_documents_apart(settings) -> None:
     assert not errors
     for k in texts:
         assert all(r == expected[k] for r in got[k]), k
+
+
+def test_release_has_no_local_absolute_path(sample_release: Path, settings) -> None:
+    """Rows and metadata name sources relative to their input folder: nothing of the builder's file
+    system (the input folder, the cache, the output folder, the home folder) is in any file."""
+    local = {str(pipeline.sample_corpus_dir().resolve()), str(Path(settings.cache_dir).resolve()),
+             str(sample_release.parent.parent.resolve()), str(Path.home())}
+    for path in sample_release.rglob("*"):
+        if path.is_file() and path.suffix != ".png":
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert not [p for p in local if p in text], path.name
+    for table, column in (("events", "source_path"), ("documents", "path")):
+        values = pq.read_table(sample_release / f"{table}.parquet").column(column).to_pylist()
+        assert values and not any(v.startswith("/") for v in values)
+    docs = pq.read_table(sample_release / "documents.parquet").to_pylist()
+    assert all(d["path"] == d["doc_id"].split("#")[0] for d in docs)
+
+
+def test_source_base_url_gives_urls_to_documents_without_one(tmp_path: Path, settings) -> None:
+    import dataclasses
+
+    corpus = tmp_path / "in" / "sub"
+    corpus.mkdir(parents=True)
+    (corpus / "a b.txt").write_text("Rebels shelled the town of Tetovo on 3 March 2001.\n", encoding="utf-8")
+    info = pipeline.run([tmp_path / "in"], tmp_path / "out", version="u",
+                        settings=dataclasses.replace(settings, source_base_url="https://example.org/corpus/"))
+    (doc,) = pq.read_table(Path(info.path) / "documents.parquet").to_pylist()
+    assert doc["url"] == "https://example.org/corpus/sub/a%20b.txt"
+    events = pq.read_table(Path(info.path) / "events.parquet").to_pylist()
+    assert events and {e["source_url"] for e in events} == {doc["url"]}

@@ -42,6 +42,7 @@ def run(
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Address of a running Dask scheduler (with --runner dask)."),
     batch_files: int = typer.Option(64, "--batch-files", min=1, help="Input files per Prefect task."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
+    source_base_url: Optional[str] = typer.Option(None, "--source-base-url", help="Public URL of the input folder: documents without a URL get source_url = this URL + their relative path."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
@@ -54,7 +55,8 @@ def run(
     try:
         path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
                         config=str(config) if config else None, runner=runner, workers=workers,
-                        dask_address=dask_address, batch_files=batch_files, force=force, progress=True)
+                        dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
+                        source_base_url=source_base_url)
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice

@@ -51,6 +51,9 @@ class Settings:
     #: sentence of the same section) or "paragraph" (same paragraph, or a sentence opening with a
     #: continuation cue such as "Then", "Later that month")
     date_carry: str = "section"
+    #: public URL of the input root: documents without a URL of their own get ``source_url`` =
+    #: this URL + their path relative to the input root
+    source_base_url: str | None = None
 
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> "Settings":
@@ -85,6 +88,18 @@ class Settings:
                 value = [Path(v) for v in (value or [])]
             kwargs[key] = value
         return cls(**kwargs)
+
+    def to_public_dict(self) -> dict[str, Any]:
+        """The settings as a release records them: no local paths (the cache folder is left out,
+        user files are named by file name and sha256)."""
+        import hashlib
+
+        out = self.to_dict()
+        out.pop("cache_dir")
+        for key in ("actor_files", "gazetteer_files"):
+            out[key] = [{"name": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None}
+                        for p in getattr(self, key)]
+        return out
 
     def ingest_limits(self) -> Any:
         """The per-document limits of the ingest stage (``ingest.Limits``)."""

@@ -305,7 +305,7 @@ def read(item: InputFile, max_chars: int = 2_000_000, limits: Limits | None = No
     try:
         yield from _read(item, limits)
     except Exception as exc:  # noqa: BLE001 - recorded on the document, the run goes on
-        yield Document(item.doc_id, str(item.path), item.format or "txt", _file_sha256_or_empty(item.path),
+        yield Document(item.doc_id, item.doc_id, item.format or "txt", _file_sha256_or_empty(item.path),
                        status="failed", error=f"E110: reading the document failed: {type(exc).__name__}: {exc}")
 
 
@@ -333,7 +333,7 @@ def _long_line(text: str, limit: int) -> int | None:
 def _read(item: InputFile, limits: Limits) -> Iterator[Document]:
     """:func:`read` without the last-resort net."""
     fmt = item.format
-    path_str = str(item.path)
+    path_str = item.doc_id  # portable: the path relative to the input root, never the local absolute path
     max_chars = limits.max_chars
     try:
         size = item.path.stat().st_size
@@ -434,6 +434,17 @@ def _read_jsonl(base: Document, text: str, max_chars: int, max_line_chars: int) 
         doc.url = _meta_text(rec, "url")
         doc.published = parse_date(rec.get("published") or rec.get("date"))
         yield _finish(doc, max_chars)
+
+
+def with_source_url(docs: Iterable[Document], base_url: str | None) -> Iterator[Document]:
+    """Documents with ``url`` set to ``base_url`` + their portable path where they have none of
+    their own (``--source-base-url``: where the input root is published)."""
+    from urllib.parse import quote
+
+    for doc in docs:
+        if base_url and not doc.url:
+            doc.url = base_url.rstrip("/") + "/" + quote(doc.path)
+        yield doc
 
 
 def documents(inputs: Iterable[str | Path], max_chars: int = 2_000_000,

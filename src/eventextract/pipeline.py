@@ -73,7 +73,9 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
     started = time.perf_counter()
     res = load_resources(settings)
     out = BatchOutput(n_files=len(files))
-    docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits()))
+    docs = ingest.with_source_url((doc for item in files
+                                   for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
+                                  settings.source_base_url)
     for result in process_documents(docs, res, run_id, extracted_at):
         out.events.extend(e.as_dict() for e in result.events)
         out.documents.append(document_row(result))
@@ -120,7 +122,7 @@ def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings
     reports = {name: run_expectations(tbl, name) for name, tbl in tables.items()}
     sources = [{"title": d.get("title") or d["doc_id"], "path": d["path"], "sha256": d["sha256"]}
                for d in validated.documents]
-    info = {"settings": settings.to_dict(), **versions}
+    info = {"settings": settings.to_public_dict(), **versions}
     return write_release(Path(out_dir), events=tables["events"], documents=tables["documents"],
                          quarantine=tables["quarantine"], version=version, force=force, run_id=run_id,
                          sources=sources, validation=reports, settings_info=info, created=created)
@@ -162,6 +164,7 @@ def annotate(inputs: Sequence[str | Path], settings: Settings | None = None, *, 
     res = load_resources(settings)
     now = now or dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(now)
-    docs = ingest.documents(inputs, settings.max_doc_chars, settings.ingest_limits())
+    docs = ingest.with_source_url(ingest.documents(inputs, settings.max_doc_chars, settings.ingest_limits()),
+                                  settings.source_base_url)
     for result in process_documents(docs, res, run_id, now):
         yield annotation(result)
