@@ -230,3 +230,19 @@ def test_publish_and_download_s3(local_release, s3_server, tmp_path):
     assert verify_url(f"s3://eventextract-test/releases/{VERSION}/").ok
     res = CliRunner().invoke(app, ["publish", str(local_release), "--to", "s3://eventextract-test/releases", "--force"])
     assert res.exit_code == 0, res.output
+
+
+def test_flow_publishes_to_destination(local_release, tmp_path):
+    """The flow's retried task calls publish_release; run_flow and the flow take ``publish_to``."""
+    import importlib.util
+    import inspect
+
+    path = Path(__file__).resolve().parents[1] / "flows" / "flow.py"
+    spec = importlib.util.spec_from_file_location("worktree_flow", path)
+    flow_mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(flow_mod)
+    assert "publish_to" in inspect.signature(flow_mod.run_flow).parameters
+    assert "publish_to" in inspect.signature(flow_mod.eventextract_flow.fn).parameters
+    assert flow_mod.publish_to_destination.retries == 2
+    url = flow_mod.publish_to_destination.fn(str(local_release), str(tmp_path / "site"), False)
+    assert url.endswith(f"/{VERSION}/") and catalog.load(tmp_path / "site").latest == VERSION
