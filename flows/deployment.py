@@ -58,7 +58,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 def serve(cron: str = "0 3 * * *", inputs: list[str] | None = None, out: str = "output",
-          config: str | None = None, port: int = 4200) -> None:
+          config: str | None = None, port: int = 4200, publish_to: str | None = None) -> None:
     """Start the server, serve the flow on ``cron`` until interrupted, then stop both."""
     Path(os.environ.get("PREFECT_HOME", ".prefect")).mkdir(parents=True, exist_ok=True)
     proc, api_url = start_server(port)
@@ -67,7 +67,8 @@ def serve(cron: str = "0 3 * * *", inputs: list[str] | None = None, out: str = "
         from .flow import eventextract_flow
 
         eventextract_flow.serve(name=DEPLOYMENT_NAME, cron=cron,
-                                parameters={"inputs": inputs or [], "out": out, "config": config},
+                                parameters={"inputs": inputs or [], "out": out, "config": config,
+                                            "publish_to": publish_to},
                                 description="eventextract on a schedule: inputs -> validated release")
     except KeyboardInterrupt:
         pass

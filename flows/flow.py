@@ -48,6 +48,13 @@ def publish_release(validated: pipeline.Validated, out: str, run_id: str, settin
     return str(info.path)
 
 
+@task(name="publish-to-destination", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def publish_to_destination(path: str, publish_to: str, force: bool) -> str:
+    from eventextract.transfer import publish_release as upload
+
+    return upload(Path(path), publish_to, force=force)
+
+
 @task(name="component-versions", cache_policy=NO_CACHE)
 def component_versions(settings: Settings) -> dict[str, str]:
     return pipeline.load_resources(settings).versions
@@ -77,8 +84,8 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
 @flow(name="eventextract", log_prints=True)
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
                       config: str | None = None, force: bool = False, batch_files: int = 64,
-                      progress: bool = False, source_base_url: str | None = None) -> str:
-    """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/."""
+             progress: bool = False, source_base_url: str | None = None,
+             publish_to: str | None = None) -> str:
     from eventextract.publish import check_writable
 
     logger = get_run_logger()
@@ -114,6 +121,11 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     t0 = time.perf_counter()
     path = publish_release(validated, out, run_id, settings, versions, release, force, now)
     timings["expectations + publish"] = time.perf_counter() - t0
+    if publish_to:
+        t0 = time.perf_counter()
+        url = publish_to_destination(path, publish_to, force)
+        timings["publish to destination"] = time.perf_counter() - t0
+        logger.info("published %s to %s", path, url)
 
     create_markdown_artifact(key="eventextract-run",
                              markdown=_report(validated, path, timings, sum(o.n_words for o in outputs)),
@@ -156,9 +168,11 @@ def task_runner(runner: str = "local", workers: int = 1, dask_address: str | Non
 def run_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
              config: str | None = None, runner: str = "local", workers: int = 1,
              dask_address: str | None = None, batch_files: int = 64, force: bool = False,
-             progress: bool = False, source_base_url: str | None = None) -> str:
+             progress: bool = False, source_base_url: str | None = None,
+             publish_to: str | None = None) -> str:
     """Run the flow with the chosen task runner; returns the release folder."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
     configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
     return configured(inputs=inputs, out=out, release=release, config=config, force=force,
-                      batch_files=batch_files, progress=progress, source_base_url=source_base_url)
+                      batch_files=batch_files, progress=progress, source_base_url=source_base_url,
+                      publish_to=publish_to)

@@ -174,3 +174,9 @@ def index_html(catalog: Catalog) -> str:
             "<table border=\"1\" cellpadding=\"4\"><thead><tr><th>version</th><th>created</th><th>rows</th>"
             "<th>size</th><th>changes</th><th>files</th></tr></thead>\n<tbody>\n" + "\n".join(rows)
             + "\n</tbody></table>\n</body></html>\n")
+
+
+def loads(data: bytes | str) -> Catalog:
+    """A catalog from the bytes (or text) of a ``catalog.json``; raises ValueError when it is not one."""
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return Catalog.from_json(json.loads(text))

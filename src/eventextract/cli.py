@@ -43,6 +43,7 @@ def run(
     batch_files: int = typer.Option(64, "--batch-files", min=1, help="Input files per Prefect task."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
     source_base_url: Optional[str] = typer.Option(None, "--source-base-url", help="Public URL of the input folder: documents without a URL get source_url = this URL + their relative path."),
+    publish_to: Optional[str] = typer.Option(None, "--publish-to", help="Also publish the release to this release root (folder or fsspec URL)."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
@@ -56,7 +57,8 @@ def run(
         path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
                         config=str(config) if config else None, runner=runner, workers=workers,
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
-                        source_base_url=source_base_url)
+                        source_base_url=source_base_url,
+                        publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()))
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice
@@ -113,15 +115,50 @@ def validate(release_dir: Path = typer.Argument(..., help="A release folder (out
 
 
 @app.command()
-def verify(release_dir: Path = typer.Argument(..., help="A release folder (output/releases/VERSION).")) -> None:
-    """Check the release's files against SHA256SUMS and datapackage.json."""
+def verify(release: str = typer.Argument(..., help="A release folder (output/releases/VERSION) or a release URL (ROOT_URL/VERSION/).")) -> None:
+    """Check the release's files against SHA256SUMS and datapackage.json (a URL is downloaded to a temporary folder)."""
+    from .download import is_url, verify_url
     from .publish import verify_release
 
-    report = verify_release(release_dir)
+    try:
+        report = verify_url(release) if is_url(release) else verify_release(Path(release))
+    except EventExtractError as exc:
+        _fail(exc)
     for problem in report.problems:
         typer.echo(f"FAIL {problem}")
     typer.echo("OK" if report.ok else "checksums do not match")
     raise typer.Exit(code=0 if report.ok else 1)
+
+
+@app.command()
+def publish(
+    release_dir: Path = typer.Argument(..., help="A complete release folder (output/releases/VERSION)."),
+    to: str = typer.Option(..., "--to", help="Release root: a local folder or an fsspec URL (s3://bucket/releases, file://...)."),
+    force: bool = typer.Option(False, "--force", help="Replace the same version at the destination."),
+) -> None:
+    """Upload a release to a release root and register it in its catalog.json and index.html (last). Prints its URL."""
+    from .transfer import publish_release
+
+    try:
+        typer.echo(publish_release(release_dir, to, force=force))
+    except EventExtractError as exc:
+        _fail(exc)
+
+
+@app.command()
+def download(
+    version: str = typer.Argument("latest", help="Release version, or latest."),
+    from_url: str = typer.Option(..., "--from", help="Release root: http(s) URL, local folder or fsspec URL (s3://...)."),
+    to: Path = typer.Option(..., "--to", help="Folder the release goes into (as TO/VERSION/)."),
+    retries: int = typer.Option(3, "--retries", min=0, help="Retries per file on connection errors."),
+) -> None:
+    """Download a release, resuming interrupted files, and verify every size and sha256. Prints the folder."""
+    from .download import download as fetch
+
+    try:
+        typer.echo(fetch(version, from_url, to, retries=retries))
+    except EventExtractError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -131,13 +168,15 @@ def serve(
     out: Path = typer.Option(Path("output"), "--out", help="Output folder of scheduled runs."),
     config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML)."),
     port: int = typer.Option(4200, "--port", help="Port of the local Prefect server."),
+    publish_to: Optional[str] = typer.Option(None, "--publish-to", help="Also publish each release to this release root."),
 ) -> None:
     """Start a local Prefect server (SQLite) and serve the flow on a cron schedule until Ctrl-C."""
     _prefect_env()
     from eventextract_flows.deployment import serve as serve_flow
 
     serve_flow(cron=cron, inputs=[str(p.resolve()) for p in inputs or []], out=str(out.resolve()),
-               config=str(config.resolve()) if config else None, port=port)
+               config=str(config.resolve()) if config else None, port=port,
+               publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()))
 
 
 @app.command()

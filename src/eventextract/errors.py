@@ -34,6 +34,8 @@ CATALOGUE: dict[str, str] = {
     "E502": "release folder is not valid",
     "E503": "checksum mismatch",
     "E504": "the output folder cannot be written (permissions, full disk)",
+    "E506": "the release version already exists at the publish destination (use --force)",
+    "E507": "transfer failed: a release file could not be fetched or stored, or its size or sha256 does not match (the file is named)",
 }
 
 
@@ -66,3 +68,12 @@ class DataFileError(EventExtractError):
 
 class ReleaseError(EventExtractError):
     pass
+
+
+class TransferError(ReleaseError):
+    """Publishing or downloading failed (E507); ``resumable`` when only the connection failed, so
+    the next attempt may continue from the files already fetched."""
+
+    def __init__(self, code: str, message: str, *, resumable: bool = False):
+        super().__init__(code, message)
+        self.resumable = resumable
