@@ -84,8 +84,10 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
 @flow(name="eventextract", log_prints=True)
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
                       config: str | None = None, force: bool = False, batch_files: int = 64,
-             progress: bool = False, source_base_url: str | None = None,
-             publish_to: str | None = None) -> str:
+                      progress: bool = False, source_base_url: str | None = None,
+                      publish_to: str | None = None) -> str:
+    """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/
+    (and, with ``publish_to``, to that release root too)."""
     from eventextract.publish import check_writable
 
     logger = get_run_logger()
