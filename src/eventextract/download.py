@@ -21,7 +21,6 @@ Either way ``to_dir`` holds no folder named like a release that is not complete 
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import json
 import os
