@@ -30,7 +30,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
      "Asserted events per month of `date_start`, stacked by PLOVER event type (undated events are left out)."),
     ("figures/event_places.png", "Event places",
      "Where the events are placed: one point per resolved place at its latitude/longitude (equirectangular, "
-     "no basemap), sized by the number of event mentions there; the five most frequent places are labelled."),
+     "no basemap), sized by the number of event mentions there; the five most frequent places are numbered and named."),
     ("figures/precision.png", "Date and place precision",
      "Share of event rows by `date_precision` (undated rows as `undated`) and by `geo_precision`."),
     ("figures/confidence.png", "Confidence",
@@ -155,9 +155,13 @@ def _event_places(fig: "Figure", rows: list[dict[str, Any]]) -> None:
     ax.scatter([k[1] for k, _ in ordered], [k[0] for k, _ in ordered],
                s=[20 + 380 * n / biggest for _, n in ordered], color="tab:red", alpha=0.55,
                edgecolors="darkred", linewidths=0.6, zorder=2)
-    for (lat, lon, name), n in ordered[:TOP_PLACES]:
-        ax.annotate(f"{name or f'{lat:.2f}, {lon:.2f}'} ({n})", (lon, lat), xytext=(6, 6),
-                    textcoords="offset points", fontsize=8, zorder=3)
+    legend = []  # close places would overlap as names: number the points, name them in a box
+    for i, ((lat, lon, name), n) in enumerate(ordered[:TOP_PLACES], 1):
+        ax.annotate(str(i), (lon, lat), xytext=(5, 5), textcoords="offset points", fontsize=8,
+                    fontweight="bold", zorder=3)
+        legend.append(f"{i}  {name or f'{lat:.2f}, {lon:.2f}'} ({n})")
+    ax.text(0.01, 0.99, "\n".join(legend), transform=ax.transAxes, va="top", ha="left", fontsize=8, zorder=4,
+            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.7", "alpha": 0.9})
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
