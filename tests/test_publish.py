@@ -22,6 +22,8 @@ from test_validate import make_document, make_event
 CREATED = dt.datetime(2024, 3, 5, 10, 30, tzinfo=dt.timezone.utc)
 TABLE_FILES = {"events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
                "quarantine.csv"}
+FIGURE_FILES = {"figures/events_per_month.png", "figures/event_places.png", "figures/precision.png",
+                "figures/confidence.png"}
 
 
 @pytest.fixture(scope="module")
@@ -87,9 +89,9 @@ def test_layout_and_file_set(release, tables):
     assert release.version == "2024.03.05"
     assert release.path.name == "2024.03.05" and release.path.parent.name == "releases"
     files = {p.relative_to(release.path).as_posix() for p in release.path.rglob("*") if p.is_file()}
-    assert files == TABLE_FILES | {"datapackage.json", "README.md", "SHA256SUMS", "validation/events.json",
-                                   "validation/documents.json", "validation/quarantine.json",
-                                   "validation/summary.md"}
+    assert files == TABLE_FILES | FIGURE_FILES | {"datapackage.json", "croissant.json", "README.md", "SHA256SUMS",
+                                                  "validation/events.json", "validation/documents.json",
+                                                  "validation/quarantine.json", "validation/summary.md"}
     assert sorted(release.files) == sorted(files)
     assert release.counts == {"events": 5, "documents": 3, "quarantine": 1}
     # no temporary folders are left next to the release

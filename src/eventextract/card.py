@@ -86,6 +86,8 @@ def _files() -> list[str]:
         "| `documents.parquet`, `documents.csv` | one row per input document, whatever became of it |",
         "| `quarantine.parquet`, `quarantine.csv` | rows that failed validation, with every reason |",
         "| `datapackage.json` | Frictionless Data Package: schemas, sources, sizes and sha256 of every table file |",
+        "| `croissant.json` | Croissant 1.1 metadata (JSON-LD): the table files and a record set per table |",
+        "| `figures/` | PNG pictures of the events, shown under Figures below |",
         "| `validation/` | Great Expectations results per table (`<table>.json`) and `summary.md` |",
         "| `SHA256SUMS` | checksums of all files: run `sha256sum -c SHA256SUMS` inside this folder |",
         "",
@@ -113,6 +115,20 @@ def _contents(events: pa.Table, by_type: Counter, by_year: Counter, by_polarity:
         "mentions are kept and flagged. Filter on `polarity == 'asserted'` for counts of events.",
         "",
     ]
+
+
+def _figures(files: list[str]) -> list[str]:
+    """The pictures of the release, each with one sentence."""
+    if not files:
+        return []
+    from .figures import FIGURES
+
+    lines = ["## Figures", ""]
+    known = {rel: (title, sentence) for rel, title, sentence in FIGURES}
+    for rel in files:
+        title, sentence = known.get(rel, (rel, ""))
+        lines += [f"![{title}]({rel})", "", sentence, ""] if sentence else [f"![{title}]({rel})", ""]
+    return lines
 
 
 def _provenance(ev: list[dict[str, Any]]) -> list[str]:
@@ -223,8 +239,10 @@ def _limitations() -> list[str]:
 
 
 def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
-                quarantine: pa.Table, sources: list[dict], validation: Mapping[str, Any]) -> str:
-    """The dataset card (README.md) of a release, from its tables, sources and validation reports."""
+                quarantine: pa.Table, sources: list[dict], validation: Mapping[str, Any],
+                figures: list[str] | None = None) -> str:
+    """The dataset card (README.md) of a release, from its tables, sources and validation reports;
+    ``figures`` are the relative paths of its pictures (``figures.write_figures``)."""
     ev = events.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
                                     "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
     docs = documents.select(["status"]).to_pylist()
@@ -238,6 +256,7 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.T
         ok = getattr(report, "success", None)
         val_lines.append(f"- `{name}`: {'passed' if ok else 'FAILED'} (see `validation/{name}.json`)")
     sections = [*_header(version, created, run_id, events, documents, quarantine, by_status, asserted),
-                *_files(), *_contents(events, by_type, by_year, by_polarity), *_provenance(ev),
+                *_files(), *_contents(events, by_type, by_year, by_polarity), *_figures(figures or []),
+                *_provenance(ev),
                 *_sources_section(sources), *_validation(val_lines), *_loading(), *_limitations()]
     return "\n".join(sections)

@@ -13,6 +13,8 @@ when the day's version is taken):
 ``quarantine.csv``     the same, ``reasons`` joined with `` | ``
 ``datapackage.json``   Frictionless Data Package (see below)
 ``README.md``          dataset card
+``croissant.json``     Croissant 1.1 metadata (``croissant.py``)
+``figures/``           PNG pictures for the dataset card (``figures.py``)
 ``validation/``        ``<table>.json`` (Great Expectations results) and ``summary.md``
 ``SHA256SUMS``         ``<sha256>  <file>`` for every other file (``sha256sum -c SHA256SUMS``)
 =====================  ====================================================================
@@ -51,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import __version__, catalog, schema
+from . import __version__, catalog, croissant, figures, schema
 from .card import PACKAGE_NAME, iso_utc, readme_text
 from .errors import ReleaseError
 
@@ -416,10 +418,11 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
                                            + "\n", encoding="utf-8")
     (vdir / "summary.md").write_text(_validation_summary(validation, version), encoding="utf-8")
 
+    figure_files = figures.write_figures(folder, tables["events"])
     (folder / "README.md").write_text(
         readme_text(version=version, created=created, run_id=run_id, events=tables["events"],
                     documents=tables["documents"], quarantine=tables["quarantine"], sources=sources,
-                    validation=validation), encoding="utf-8")
+                    validation=validation, figures=figure_files), encoding="utf-8")
 
     package = {
         "profile": "data-package",
@@ -445,6 +448,7 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
     }
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
+    croissant.write_croissant(folder, package, tables)  # before SHA256SUMS, which covers it and figures/
     lines = [f"{sha256_file(folder / rel)}  {rel}\n" for rel in _release_files(folder)]
     (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
 
