@@ -176,3 +176,25 @@ def test_a_file_changing_while_read_is_hashed_as_read(hostile_release) -> None:
 def test_ids_with_path_separators_write_nothing_outside_the_release(hostile_release) -> None:
     path, _, _ = hostile_release
     assert sorted(p.name for p in path.parent.iterdir()) == ["catalog.json", "hostile", "index.html"]
+
+
+def test_a_document_over_its_time_budget_fails_alone(tmp_path: Path) -> None:
+    """A one-second budget: the long document (about 20,000 words) runs out of time (E305), the
+    short one does not; the run goes on."""
+    import dataclasses
+
+    from eventextract import pipeline
+    from eventextract.config import Settings
+
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "long.txt").write_text(GOOD * 1000, encoding="utf-8")
+    (corpus / "short.txt").write_text(GOOD, encoding="utf-8")
+    settings = Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"]))
+    # what the stages load on first use (dateparser, caches) is not part of a document's budget
+    pipeline.run([corpus / "short.txt"], tmp_path / "warm", version="w", settings=settings)
+    info = pipeline.run([corpus], tmp_path / "out", version="t",
+                        settings=dataclasses.replace(settings, max_doc_seconds=1.0))
+    docs = {d["doc_id"]: d for d in pq.read_table(Path(info.path) / "documents.parquet").to_pylist()}
+    assert docs["long.txt"]["status"] == "failed" and docs["long.txt"]["error"].startswith("E305")
+    assert docs["short.txt"]["status"] == "ok"

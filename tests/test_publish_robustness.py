@@ -53,7 +53,7 @@ def _writer(src: Path, out: Path, version: str = "", force: bool = False, copies
 
 def _releases(out: Path) -> list[Path]:
     root = out / "releases"
-    return sorted(p for p in root.iterdir() if not p.name.startswith(".")) if root.is_dir() else []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
 
 
 def _assert_every_release_verifies(out: Path) -> None:

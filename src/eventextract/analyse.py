@@ -15,7 +15,7 @@ Each stage returns what the later ones need, so the data flow is visible here::
 Nothing about a document outlives its call, and nothing is locked: any number of threads may
 call ``analyse`` at once with the same resources. ``process_documents`` streams documents through
 spaCy in batches and ``analyse``; a document that breaks a stage is recorded as failed (E201 for
-the parser, E301 for the rule stages) and the others go on.
+the parser, E301 for the rule stages, E305 for one over its time budget) and the others go on.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import nlp as nlp_stage
-from .context import DocContext
+from .context import DocContext, DocumentTimeout
 from .records import Document, DocumentResult, EventCandidate
 from .rows import build_record
 
@@ -50,12 +50,16 @@ def analyse(document: Document, sdoc: "Doc", res: "Resources", run_id: str,
     from .events import extract_events
     from .places import PlaceLinkRequest, link_places, resolve_places
 
-    ctx = DocContext.build(sdoc, published=document.published, title=document.title)
+    ctx = DocContext.build(sdoc, published=document.published, title=document.title,
+                           seconds=res.settings.max_doc_seconds)
     result = DocumentResult(document=document, n_sentences=len(ctx.sents))
     dates = find_timexes(ctx, res.dates)
+    ctx.check_time()
     places = resolve_places(ctx, res.places)
+    ctx.check_time()
     events = [c for c in extract_events(ctx, res.events) if keep(c, res.settings)]
     when = [link_date(ctx, dates, c.trigger_token, c.sentence_index, res.dates) for c in events]
+    ctx.check_time()
     where = link_places(ctx, places, [PlaceLinkRequest(c.trigger_token, c.sentence_index, _role_spans(c))
                                       for c in events], res.places)
     result.events = [build_record(document, c, t, p, res, run_id, extracted_at)
@@ -125,9 +129,13 @@ def _parse_alone(d: Document, res: "Resources", run_id: str, extracted_at: dt.da
 
 def analyse_safely(d: Document, sdoc: "Doc", res: "Resources", run_id: str,
                    extracted_at: dt.datetime) -> DocumentResult:
-    """``analyse``, with any exception recorded on the document (E301) instead of raised."""
+    """``analyse``, with any exception recorded on the document (its own code, E305 for a document
+    over its time budget, else E301) instead of raised."""
     try:
         return analyse(d, sdoc, res, run_id, extracted_at)
+    except DocumentTimeout as exc:
+        d.status, d.error = "failed", str(exc)
+        return DocumentResult(document=d, n_sentences=sum(1 for _ in sdoc.sents))
     except Exception as exc:  # noqa: BLE001 - recorded on the document, the run goes on
         d.status, d.error = "failed", f"E301: extraction failed: {type(exc).__name__}: {exc}"
         return DocumentResult(document=d, n_sentences=sum(1 for _ in sdoc.sents))

@@ -38,6 +38,7 @@ class Settings:
     max_doc_chars: int = 2_000_000  # longer documents fail with E105 instead of exhausting memory
     max_file_bytes: int = 50_000_000  # larger files fail with E111 before they are read
     max_line_chars: int = 1_000_000  # a longer line (or JSONL record) fails with E112
+    max_doc_seconds: float = 300.0  # a document whose analysis runs longer fails with E305 (0: no limit)
     cache_dir: Path = field(default_factory=default_cache_dir)
     #: extra actor dictionaries (YAML, format in docs/actors.md)
     actor_files: list[Path] = field(default_factory=list)

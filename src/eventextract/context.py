@@ -15,14 +15,20 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import layout
+from .errors import EventExtractError
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
+
+
+class DocumentTimeout(EventExtractError):
+    """The analysis of one document ran over its time budget (recorded on that document, E305)."""
 
 
 @dataclass(eq=False)
@@ -35,11 +41,23 @@ class DocContext:
     doc: "Doc"
     published: dt.date | None = None
     title: str | None = None
+    #: ``time.monotonic()`` by which the document's analysis must be done (None: no limit)
+    deadline: float | None = None
     _heading_lines: dict[int, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, doc: "Doc", published: dt.date | None = None, title: str | None = None) -> "DocContext":
-        return cls(doc=doc, published=published, title=title)
+    def build(cls, doc: "Doc", published: dt.date | None = None, title: str | None = None,
+              seconds: float | None = None) -> "DocContext":
+        """The context of one document; ``seconds``: its time budget (``Settings.max_doc_seconds``)."""
+        deadline = time.monotonic() + seconds if seconds else None
+        return cls(doc=doc, published=published, title=title, deadline=deadline)
+
+    def check_time(self) -> None:
+        """Raise :class:`DocumentTimeout` when the document's time budget is spent. The stages call
+        it between sentences and between events, so a pathological document stops at the next
+        one instead of holding up the run (a single step that never returns is not interrupted)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise DocumentTimeout("E305", "analysis took longer than max_doc_seconds")
 
     @cached_property
     def text(self) -> str:

@@ -29,6 +29,7 @@ CATALOGUE: dict[str, str] = {
     "E302": "actor dictionary file is not valid",
     "E303": "gazetteer file is not valid",
     "E304": "pattern or ontology data file is not valid",
+    "E305": "analysis of the document took longer than max_doc_seconds",
     "E401": "record failed validation",
     "E501": "release already exists (use --force)",
     "E502": "release folder is not valid",

@@ -31,6 +31,7 @@ def extract_events(ctx: "DocContext", rules: "EventRules") -> list[EventCandidat
     out: list[EventCandidate] = []
     first = next((i for i, x in enumerate(sents) if x.text.strip()), -1)
     for si, sent in enumerate(sents):
+        ctx.check_time()
         if is_heading(sent) and not (si == first and is_headline(sent)):
             continue
         out.extend(_sentence_events(si, sent, scope, rules, out))

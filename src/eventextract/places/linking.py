@@ -37,6 +37,7 @@ def link_places(ctx: DocContext, findings: PlaceFindings, requests: Sequence[Pla
     memory: dict[int, PlaceMention] = {}
     out: list[PlaceMention | None] = []
     for request in requests:
+        ctx.check_time()
         linked = link_event(ctx, findings.places, request, rules, findings.title_names, memory)
         remember(memory, request, linked)
         out.append(linked.place if linked is not None else None)
