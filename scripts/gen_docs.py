@@ -11,7 +11,7 @@ from eventextract.cli import app
 from eventextract.errors import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["run", "annotate", "eval", "validate", "verify", "serve", "schema"]
+COMMANDS = ["run", "annotate", "eval", "validate", "verify", "diff", "serve", "schema"]
 
 
 def cli_reference() -> str:

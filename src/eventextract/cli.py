@@ -42,6 +42,7 @@ def run(
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Address of a running Dask scheduler (with --runner dask)."),
     batch_files: int = typer.Option(64, "--batch-files", min=1, help="Input files per Prefect task."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
+    since: Optional[str] = typer.Option(None, "--since", help="Release the changelog compares with (default: the latest release)."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
@@ -54,7 +55,8 @@ def run(
     try:
         path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
                         config=str(config) if config else None, runner=runner, workers=workers,
-                        dask_address=dask_address, batch_files=batch_files, force=force, progress=True)
+                        dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
+                        since=since)
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice
@@ -120,6 +122,23 @@ def verify(release_dir: Path = typer.Argument(..., help="A release folder (outpu
         typer.echo(f"FAIL {problem}")
     typer.echo("OK" if report.ok else "checksums do not match")
     raise typer.Exit(code=0 if report.ok else 1)
+
+
+@app.command()
+def diff(
+    old: Path = typer.Argument(..., help="The older release folder (output/releases/VERSION)."),
+    new: Path = typer.Argument(..., help="The newer release folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    limit: int = typer.Option(20, "--limit", min=0, help="Changes listed after the counts."),
+) -> None:
+    """Show what was added, removed or changed between two local releases (events by event_id, documents by doc_id)."""
+    from .changes import compare, diff_text
+
+    try:
+        change_set = compare(old, new)
+    except EventExtractError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(change_set.summary(), sort_keys=True) if as_json else diff_text(change_set, limit))
 
 
 @app.command()

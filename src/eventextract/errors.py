@@ -34,6 +34,7 @@ CATALOGUE: dict[str, str] = {
     "E502": "release folder is not valid",
     "E503": "checksum mismatch",
     "E504": "the output folder cannot be written (permissions, full disk)",
+    "E505": "the release to compare with (--since) does not exist",
 }
 
 

@@ -11,6 +11,9 @@ when the day's version is taken):
 ``documents.csv``
 ``quarantine.parquet`` rows that failed validation, with their ``reasons`` (present when empty)
 ``quarantine.csv``     the same, ``reasons`` joined with `` | ``
+``changes.parquet``    what changed since the previous release (``eventextract.changes``; empty
+                       for the first release), ``changes.csv`` (lists joined with `` | ``) and
+``CHANGES.md``         the same as text
 ``datapackage.json``   Frictionless Data Package (see below)
 ``README.md``          dataset card
 ``validation/``        ``<table>.json`` (Great Expectations results) and ``summary.md``
@@ -52,6 +55,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__, catalog, schema
+from . import changes as changelog
 from .card import PACKAGE_NAME, iso_utc, readme_text
 from .errors import ReleaseError
 
@@ -70,6 +74,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOCK_NAME = ".releases.lock"  # beside releases/, which holds only releases
 #: Tables that get a CSV export besides Parquet.
 CSV_TABLES = ("events", "documents", "quarantine")
+#: Tables whose CSV export joins their list columns with `` | ``
+LIST_CSV_TABLES = ("quarantine", "changes")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 _SUMS_LINE_RE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
@@ -266,14 +272,15 @@ def _validation_summary(validation: Mapping[str, Any], version: str) -> str:
 def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                   version: str | None = None, force: bool = False, run_id: str, sources: list[dict],
                   validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                  created: dt.datetime | None = None) -> ReleaseInfo:
+                  created: dt.datetime | None = None, since: str | None = None) -> ReleaseInfo:
     """Write ``out_dir/releases/<version>/`` (version from ``default_version`` when None).
 
     The files are written into a temporary folder inside ``out_dir/releases`` and renamed into
     place. An existing release is never overwritten unless ``force`` (``ReleaseError('E501')``).
     ``sources`` are the input documents (title/path/sha256 dicts), ``validation`` the
     ``ExpectationReport`` per table, ``settings_info`` the run's settings (recorded in the data
-    package under ``eventextract``).
+    package under ``eventextract``). The changelog compares with the release ``since`` (E505 when
+    there is none), else with the catalog's latest release.
     """
     created_utc = _utc(created)
     releases = Path(out_dir) / "releases"
@@ -283,7 +290,8 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
             recover(releases)
             return _write_release(releases, events=events, documents=documents, quarantine=quarantine,
                                   version=version, force=force, run_id=run_id, sources=sources,
-                                  validation=validation, settings_info=settings_info, created_utc=created_utc)
+                                  validation=validation, settings_info=settings_info, created_utc=created_utc,
+                                  since=since)
     except OSError as exc:
         raise ReleaseError("E504", f"cannot write the release under {releases}: {exc.strerror or exc}") from exc
 
@@ -334,7 +342,7 @@ def recover(releases: Path) -> list[str]:
 def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                    version: str | None, force: bool, run_id: str, sources: list[dict],
                    validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                   created_utc: dt.datetime) -> ReleaseInfo:
+                   created_utc: dt.datetime, since: str | None) -> ReleaseInfo:
     version = version or default_version(releases, created_utc.date())
     if not _VERSION_RE.match(version) or version in (".", ".."):
         raise ReleaseError("E502", f"version {version!r} is not a valid release folder name")
@@ -343,17 +351,19 @@ def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, qua
         raise ReleaseError("E501", f"release {target} already exists (use --force to replace it)")
     tables = {"events": _conform(events, "events"), "documents": _conform(documents, "documents"),
               "quarantine": _conform(quarantine, "quarantine")}
+    previous = changelog.previous_release(releases, since, version)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=releases))
     try:
-        _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
-                     sources=sources, validation=validation, settings_info=settings_info)
+        change_set = _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
+                                  sources=sources, validation=validation, settings_info=settings_info,
+                                  previous=previous)
         _make_readable(tmp)
         replaced = _move_into_place(tmp, target, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    catalog.register(releases, target)  # last: the release is published once the catalog names it
+    catalog.register(releases, target, changes=change_set.catalog_entry())  # last: the release is published once the catalog names it
     files = _release_files(target) + ["SHA256SUMS"]
     sums = parse_sha256sums((target / "SHA256SUMS").read_text(encoding="utf-8"))
     return ReleaseInfo(path=target, version=version, counts={k: t.num_rows for k, t in tables.items()},
@@ -389,11 +399,12 @@ def _move_into_place(tmp: Path, target: Path, *, force: bool) -> bool:
 
 
 def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, created: dt.datetime, run_id: str,
-                 sources: list[dict], validation: Mapping[str, Any], settings_info: dict) -> None:
-    """Write every file of a release into ``folder``: Parquet and CSV per table, the data package
-    (resources with bytes and sha256), the dataset card, the validation results and, last,
-    ``SHA256SUMS`` over all of them."""
-    descriptions = {name: schema.table(name).description for name in tables}
+                 sources: list[dict], validation: Mapping[str, Any], settings_info: dict,
+                 previous: Path | None) -> changelog.ChangeSet:
+    """Write every file of a release into ``folder``: Parquet and CSV per table, the changelog
+    against ``previous`` (a release folder or None), the data package (resources with bytes and
+    sha256), the dataset card, the validation results and, last, ``SHA256SUMS`` over all of them."""
+    descriptions = {name: schema.table(name).description for name in [*tables, changelog.TABLE]}
     resources: list[dict[str, Any]] = []
     for name, tbl in tables.items():
         # use_compliant_nested_type=False: the list child keeps Arrow's name "item" (still a standard
@@ -402,9 +413,14 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
                        use_compliant_nested_type=False)
         resources.append(_resource(folder, name, f"{name}.parquet", name, "parquet", descriptions[name],
                                    schema.table_schema(name)))
-    for name in CSV_TABLES:
-        include_lists = name == "quarantine"
-        write_csv(tables[name], name, folder / f"{name}.csv", include_lists=include_lists)
+    change_set = changelog.changes_for(previous, folder, version)
+    changelog.write_changes(folder, change_set)
+    resources.append(_resource(folder, changelog.TABLE, "changes.parquet", changelog.TABLE, "parquet",
+                               descriptions[changelog.TABLE], schema.table_schema(changelog.TABLE)))
+    for name in [*CSV_TABLES, changelog.TABLE]:
+        include_lists = name in LIST_CSV_TABLES
+        if name in tables:
+            write_csv(tables[name], name, folder / f"{name}.csv", include_lists=include_lists)
         resources.append(_resource(folder, f"{name}-csv", f"{name}.csv", name, "csv",
                                    f"CSV export of the `{name}` resource. " + descriptions[name],
                                    _csv_table_schema(name, include_lists)))
@@ -441,12 +457,14 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
             "counts": {name: tbl.num_rows for name, tbl in tables.items()},
             "validation": {name: bool(getattr(r, "success", False)) for name, r in validation.items()},
             "settings": _jsonable(settings_info),
+            "changes": change_set.summary(),
         },
     }
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
     lines = [f"{sha256_file(folder / rel)}  {rel}\n" for rel in _release_files(folder)]
     (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+    return change_set
 
 
 def _source(source: Mapping[str, Any]) -> dict[str, Any]:
@@ -495,7 +513,8 @@ def _safe_rel(rel: str) -> bool:
 
 #: Files every release holds (besides validation/*).
 REQUIRED_FILES = ("events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
-                  "quarantine.csv", "datapackage.json", "README.md", "SHA256SUMS", "validation/summary.md")
+                  "quarantine.csv", "changes.parquet", "changes.csv", "CHANGES.md", "datapackage.json", "README.md",
+                  "SHA256SUMS", "validation/summary.md")
 
 
 def verify_release(release_dir: Path) -> VerifyReport:
