@@ -178,7 +178,7 @@ def doctor(
 
 
 @app.command()
-def schema(table: str = typer.Argument("events", help="events, documents or quarantine"),
+def schema(table: str = typer.Argument("events", help="events, documents, quarantine or changes"),
            fmt: str = typer.Option("json-schema", "--format", help="json-schema, table-schema or markdown")) -> None:
     """Print the record layout of a table (derived from schemas/layout.yaml)."""
     from . import schema as sch
