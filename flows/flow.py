@@ -42,9 +42,9 @@ def validate_rows(outputs: list[pipeline.BatchOutput], run_id: str) -> pipeline.
 @task(name="publish-release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish_release(validated: pipeline.Validated, out: str, run_id: str, settings: Settings,
                     versions: dict[str, str], release: str | None, force: bool,
-                    created: dt.datetime) -> str:
+                    created: dt.datetime, since: str | None = None) -> str:
     info = pipeline.finalize(validated, out, run_id=run_id, settings=settings, versions=versions,
-                             version=release, force=force, created=created)
+                             version=release, force=force, created=created, since=since)
     return str(info.path)
 
 
@@ -85,14 +85,17 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
                       config: str | None = None, force: bool = False, batch_files: int = 64,
                       progress: bool = False, source_base_url: str | None = None,
-                      publish_to: str | None = None) -> str:
+                      publish_to: str | None = None, since: str | None = None) -> str:
     """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/
-    (and, with ``publish_to``, to that release root too)."""
+    (its changelog compares with the release SINCE, default the latest; with ``publish_to``, the
+    release is also published to that release root)."""
+    from eventextract.changes import check_since
     from eventextract.publish import check_writable
 
     logger = get_run_logger()
     settings = Settings.from_file(config, source_base_url=source_base_url)
     check_writable(Path(out))  # fail before any work when the release cannot be written
+    check_since(Path(out), since)
     now = dt.datetime.now(dt.timezone.utc)
     run_id = pipeline.new_run_id(now)
     timings: dict[str, float] = {}
@@ -121,7 +124,7 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     versions = component_versions(settings)
 
     t0 = time.perf_counter()
-    path = publish_release(validated, out, run_id, settings, versions, release, force, now)
+    path = publish_release(validated, out, run_id, settings, versions, release, force, now, since)
     timings["expectations + publish"] = time.perf_counter() - t0
     if publish_to:
         t0 = time.perf_counter()
@@ -171,10 +174,10 @@ def run_flow(inputs: list[str] | None = None, out: str = "output", release: str 
              config: str | None = None, runner: str = "local", workers: int = 1,
              dask_address: str | None = None, batch_files: int = 64, force: bool = False,
              progress: bool = False, source_base_url: str | None = None,
-             publish_to: str | None = None) -> str:
+             publish_to: str | None = None, since: str | None = None) -> str:
     """Run the flow with the chosen task runner; returns the release folder."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
     configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
     return configured(inputs=inputs, out=out, release=release, config=config, force=force,
                       batch_files=batch_files, progress=progress, source_base_url=source_base_url,
-                      publish_to=publish_to)
+                      publish_to=publish_to, since=since)

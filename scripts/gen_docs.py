@@ -11,7 +11,8 @@ from eventextract.cli import app
 from eventextract.errors import CATALOGUE
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["run", "annotate", "eval", "validate", "verify", "publish", "download", "serve", "schema"]
+COMMANDS = ["run", "annotate", "eval", "validate", "verify", "diff", "publish", "download", "serve", "schema",
+            "doctor"]
 
 
 def cli_reference() -> str:

@@ -85,6 +85,8 @@ def _files() -> list[str]:
         "| `events.parquet`, `events.csv` | the events (CSV: same rows, ISO dates, empty cell for null) |",
         "| `documents.parquet`, `documents.csv` | one row per input document, whatever became of it |",
         "| `quarantine.parquet`, `quarantine.csv` | rows that failed validation, with every reason |",
+        "| `CHANGES.md`, `changes.parquet`, `changes.csv` | what was added, removed or changed since the previous "
+        "release, and why (empty for the first release) |",
         "| `datapackage.json` | Frictionless Data Package: schemas, sources, sizes and sha256 of every table file |",
         "| `croissant.json` | Croissant 1.1 metadata (JSON-LD): the table files and a record set per table |",
         "| `figures/` | PNG pictures of the events, shown under Figures below |",

@@ -44,6 +44,7 @@ def run(
     force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
     source_base_url: Optional[str] = typer.Option(None, "--source-base-url", help="Public URL of the input folder: documents without a URL get source_url = this URL + their relative path."),
     publish_to: Optional[str] = typer.Option(None, "--publish-to", help="Also publish the release to this release root (folder or fsspec URL)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Release the changelog compares with (default: the latest release)."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
@@ -58,7 +59,8 @@ def run(
                         config=str(config) if config else None, runner=runner, workers=workers,
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
                         source_base_url=source_base_url,
-                        publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()))
+                        publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()),
+                        since=since)
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice
@@ -159,6 +161,20 @@ def download(
         typer.echo(fetch(version, from_url, to, retries=retries))
     except EventExtractError as exc:
         _fail(exc)
+def diff(
+    old: Path = typer.Argument(..., help="The older release folder (output/releases/VERSION)."),
+    new: Path = typer.Argument(..., help="The newer release folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    limit: int = typer.Option(20, "--limit", min=0, help="Changes listed after the counts."),
+) -> None:
+    """Show what was added, removed or changed between two local releases (events by event_id, documents by doc_id)."""
+    from .changes import compare, diff_text
+
+    try:
+        change_set = compare(old, new)
+    except EventExtractError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(change_set.summary(), sort_keys=True) if as_json else diff_text(change_set, limit))
 
 
 @app.command()
@@ -200,7 +216,7 @@ def doctor(
 
 
 @app.command()
-def schema(table: str = typer.Argument("events", help="events, documents or quarantine"),
+def schema(table: str = typer.Argument("events", help="events, documents, quarantine or changes"),
            fmt: str = typer.Option("json-schema", "--format", help="json-schema, table-schema or markdown")) -> None:
     """Print the record layout of a table (derived from schemas/layout.yaml)."""
     from . import schema as sch

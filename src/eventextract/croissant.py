@@ -128,7 +128,7 @@ def cite_as(package: Mapping[str, Any]) -> str:
     year = str(package.get("created", ""))[:4]
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}_{version}").strip("_")
     lines = [f"@misc{{{key},", f"  title = {{{package.get('title') or name}, version {version}}},",
-             f"  author = {{{{eventextract}}}},", f"  version = {{{version}}},"]
+             "  author = {{eventextract}},", f"  version = {{{version}}},"]
     if year.isdigit():
         lines.append(f"  year = {{{year}}},")
     lines.append(f"  note = {{Dataset {name}, version {version}}}")

@@ -35,6 +35,7 @@ CATALOGUE: dict[str, str] = {
     "E502": "release folder is not valid",
     "E503": "checksum mismatch",
     "E504": "the output folder cannot be written (permissions, full disk)",
+    "E505": "the release to compare with (--since) does not exist",
     "E506": "the release version already exists at the publish destination (use --force)",
     "E507": "transfer failed: a release file could not be fetched or stored, or its size or sha256 does not match (the file is named)",
 }

@@ -111,8 +111,9 @@ def validate_batches(outputs: Iterable[BatchOutput], run_id: str) -> Validated:
 
 def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings: Settings,
              versions: dict[str, str], version: str | None = None, force: bool = False,
-             created: dt.datetime | None = None) -> "ReleaseInfo":
-    """Build the Arrow tables, run the Great Expectations suites and publish the release."""
+             created: dt.datetime | None = None, since: str | None = None) -> "ReleaseInfo":
+    """Build the Arrow tables, run the Great Expectations suites and publish the release (its
+    changelog against the release ``since``, default the latest one)."""
     from .publish import to_table, write_release
     from .validate import run_expectations
 
@@ -125,23 +126,26 @@ def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings
     info = {"settings": settings.to_public_dict(), **versions}
     return write_release(Path(out_dir), events=tables["events"], documents=tables["documents"],
                          quarantine=tables["quarantine"], version=version, force=force, run_id=run_id,
-                         sources=sources, validation=reports, settings_info=info, created=created)
+                         sources=sources, validation=reports, settings_info=info, created=created, since=since)
 
 
 def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "output", *,
         version: str | None = None, settings: Settings | None = None, force: bool = False,
         progress: Callable[[int, int], None] | None = None, run_id: str | None = None,
-        now: dt.datetime | None = None) -> "ReleaseInfo":
-    """The whole pipeline in this process (no Prefect): inputs -> published release.
+        now: dt.datetime | None = None, since: str | None = None) -> "ReleaseInfo":
+    """The whole pipeline in this process (no Prefect): inputs -> published release (``since``:
+    the release its changelog compares with; default the latest).
 
     ``run_id`` and ``now`` (the run's timestamp) default to a new id and the current time; fixing
     them makes two runs over the same input byte-identical (the snapshot tests do)."""
+    from .changes import check_since
     from .publish import check_writable
 
     settings = settings or Settings()
     now = now or dt.datetime.now(dt.timezone.utc)
     run_id = run_id or new_run_id(now)
     check_writable(Path(out_dir))
+    check_since(Path(out_dir), since)
     batches = plan_batches(inputs)
     outputs = []
     for i, files in enumerate(batches, start=1):
@@ -150,7 +154,7 @@ def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "outpu
             progress(i, len(batches))
     res = load_resources(settings)
     return finalize(validate_batches(outputs, run_id), out_dir, run_id=run_id, settings=settings,
-                    versions=res.versions, version=version, force=force, created=now)
+                    versions=res.versions, version=version, force=force, created=now, since=since)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ when the day's version is taken):
 ``documents.csv``
 ``quarantine.parquet`` rows that failed validation, with their ``reasons`` (present when empty)
 ``quarantine.csv``     the same, ``reasons`` joined with `` | ``
+``changes.parquet``    what changed since the previous release (``eventextract.changes``; empty
+                       for the first release), ``changes.csv`` (lists joined with `` | ``) and
+``CHANGES.md``         the same as text
 ``datapackage.json``   Frictionless Data Package (see below)
 ``README.md``          dataset card
 ``croissant.json``     Croissant 1.1 metadata (``croissant.py``)
@@ -39,7 +42,6 @@ import contextlib
 import csv
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -54,7 +56,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__, catalog, croissant, figures, schema
+from . import changes as changelog
 from .card import PACKAGE_NAME, iso_utc, readme_text
+# verifying lives in verify.py; its names stay importable from here
+from .verify import REQUIRED_FILES, VerifyReport, _release_files, parse_sha256sums, sha256_file, verify_release  # noqa: F401
 from .errors import ReleaseError
 
 if TYPE_CHECKING:
@@ -72,8 +77,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOCK_NAME = ".releases.lock"  # beside releases/, which holds only releases
 #: Tables that get a CSV export besides Parquet.
 CSV_TABLES = ("events", "documents", "quarantine")
+#: Tables whose CSV export joins their list columns with `` | ``
+LIST_CSV_TABLES = ("quarantine", "changes")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
-_SUMS_LINE_RE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,21 +195,6 @@ def default_version(releases_dir: Path, today: dt.date) -> str:
 # Hashes
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _release_files(folder: Path) -> list[str]:
-    """All files of a release folder (POSIX relative paths, sorted), SHA256SUMS excluded."""
-    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                  if p.is_file() and p.name != "SHA256SUMS")
-
-
 # --------------------------------------------------------------------------------------------
 # Writing
 
@@ -268,14 +259,15 @@ def _validation_summary(validation: Mapping[str, Any], version: str) -> str:
 def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                   version: str | None = None, force: bool = False, run_id: str, sources: list[dict],
                   validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                  created: dt.datetime | None = None) -> ReleaseInfo:
+                  created: dt.datetime | None = None, since: str | None = None) -> ReleaseInfo:
     """Write ``out_dir/releases/<version>/`` (version from ``default_version`` when None).
 
     The files are written into a temporary folder inside ``out_dir/releases`` and renamed into
     place. An existing release is never overwritten unless ``force`` (``ReleaseError('E501')``).
     ``sources`` are the input documents (title/path/sha256 dicts), ``validation`` the
     ``ExpectationReport`` per table, ``settings_info`` the run's settings (recorded in the data
-    package under ``eventextract``).
+    package under ``eventextract``). The changelog compares with the release ``since`` (E505 when
+    there is none), else with the catalog's latest release.
     """
     created_utc = _utc(created)
     releases = Path(out_dir) / "releases"
@@ -285,7 +277,8 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
             recover(releases)
             return _write_release(releases, events=events, documents=documents, quarantine=quarantine,
                                   version=version, force=force, run_id=run_id, sources=sources,
-                                  validation=validation, settings_info=settings_info, created_utc=created_utc)
+                                  validation=validation, settings_info=settings_info, created_utc=created_utc,
+                                  since=since)
     except OSError as exc:
         raise ReleaseError("E504", f"cannot write the release under {releases}: {exc.strerror or exc}") from exc
 
@@ -336,7 +329,7 @@ def recover(releases: Path) -> list[str]:
 def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                    version: str | None, force: bool, run_id: str, sources: list[dict],
                    validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                   created_utc: dt.datetime) -> ReleaseInfo:
+                   created_utc: dt.datetime, since: str | None) -> ReleaseInfo:
     version = version or default_version(releases, created_utc.date())
     if not _VERSION_RE.match(version) or version in (".", ".."):
         raise ReleaseError("E502", f"version {version!r} is not a valid release folder name")
@@ -345,17 +338,19 @@ def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, qua
         raise ReleaseError("E501", f"release {target} already exists (use --force to replace it)")
     tables = {"events": _conform(events, "events"), "documents": _conform(documents, "documents"),
               "quarantine": _conform(quarantine, "quarantine")}
+    previous = changelog.previous_release(releases, since, version)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=releases))
     try:
-        _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
-                     sources=sources, validation=validation, settings_info=settings_info)
+        change_set = _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
+                                  sources=sources, validation=validation, settings_info=settings_info,
+                                  previous=previous)
         _make_readable(tmp)
         replaced = _move_into_place(tmp, target, force=force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    catalog.register(releases, target)  # last: the release is published once the catalog names it
+    catalog.register(releases, target, changes=change_set.catalog_entry())  # last: the release is published once the catalog names it
     files = _release_files(target) + ["SHA256SUMS"]
     sums = parse_sha256sums((target / "SHA256SUMS").read_text(encoding="utf-8"))
     return ReleaseInfo(path=target, version=version, counts={k: t.num_rows for k, t in tables.items()},
@@ -391,11 +386,12 @@ def _move_into_place(tmp: Path, target: Path, *, force: bool) -> bool:
 
 
 def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, created: dt.datetime, run_id: str,
-                 sources: list[dict], validation: Mapping[str, Any], settings_info: dict) -> None:
-    """Write every file of a release into ``folder``: Parquet and CSV per table, the data package
-    (resources with bytes and sha256), the dataset card, the validation results and, last,
-    ``SHA256SUMS`` over all of them."""
-    descriptions = {name: schema.table(name).description for name in tables}
+                 sources: list[dict], validation: Mapping[str, Any], settings_info: dict,
+                 previous: Path | None) -> changelog.ChangeSet:
+    """Write every file of a release into ``folder``: Parquet and CSV per table, the changelog
+    against ``previous`` (a release folder or None), the data package (resources with bytes and
+    sha256), the dataset card, the validation results and, last, ``SHA256SUMS`` over all of them."""
+    descriptions = {name: schema.table(name).description for name in [*tables, changelog.TABLE]}
     resources: list[dict[str, Any]] = []
     for name, tbl in tables.items():
         # use_compliant_nested_type=False: the list child keeps Arrow's name "item" (still a standard
@@ -404,9 +400,14 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
                        use_compliant_nested_type=False)
         resources.append(_resource(folder, name, f"{name}.parquet", name, "parquet", descriptions[name],
                                    schema.table_schema(name)))
-    for name in CSV_TABLES:
-        include_lists = name == "quarantine"
-        write_csv(tables[name], name, folder / f"{name}.csv", include_lists=include_lists)
+    change_set = changelog.changes_for(previous, folder, version)
+    changelog.write_changes(folder, change_set)
+    resources.append(_resource(folder, changelog.TABLE, "changes.parquet", changelog.TABLE, "parquet",
+                               descriptions[changelog.TABLE], schema.table_schema(changelog.TABLE)))
+    for name in [*CSV_TABLES, changelog.TABLE]:
+        include_lists = name in LIST_CSV_TABLES
+        if name in tables:
+            write_csv(tables[name], name, folder / f"{name}.csv", include_lists=include_lists)
         resources.append(_resource(folder, f"{name}-csv", f"{name}.csv", name, "csv",
                                    f"CSV export of the `{name}` resource. " + descriptions[name],
                                    _csv_table_schema(name, include_lists)))
@@ -444,6 +445,7 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
             "counts": {name: tbl.num_rows for name, tbl in tables.items()},
             "validation": {name: bool(getattr(r, "success", False)) for name, r in validation.items()},
             "settings": _jsonable(settings_info),
+            "changes": change_set.summary(),
         },
     }
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
@@ -451,6 +453,7 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
     croissant.write_croissant(folder, package, tables)  # before SHA256SUMS, which covers it and figures/
     lines = [f"{sha256_file(folder / rel)}  {rel}\n" for rel in _release_files(folder)]
     (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+    return change_set
 
 
 def _source(source: Mapping[str, Any]) -> dict[str, Any]:
@@ -460,120 +463,3 @@ def _source(source: Mapping[str, Any]) -> dict[str, Any]:
         if key != "title":
             out[key] = value
     return _jsonable(out)
-
-
-# --------------------------------------------------------------------------------------------
-# Verifying
-
-
-@dataclass
-class VerifyReport:
-    """Outcome of ``verify_release``: ``ok`` when every checksum, size and required file matches."""
-
-    release_dir: Path
-    problems: list[str] = field(default_factory=list)
-    checked: list[str] = field(default_factory=list)  # files whose sha256 was checked
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def parse_sha256sums(text: str) -> dict[str, str]:
-    """``{file: hex}`` from a SHA256SUMS text (``sha256sum`` format); raises ValueError on a bad line."""
-    out: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        m = _SUMS_LINE_RE.match(line)
-        if not m:
-            raise ValueError(f"SHA256SUMS line {n} is not '<sha256>  <file>'")
-        out[m.group(2)] = m.group(1)
-    return out
-
-
-def _safe_rel(rel: str) -> bool:
-    p = Path(rel)
-    return not p.is_absolute() and ".." not in p.parts and rel.strip() != ""
-
-
-#: Files every release holds (besides validation/*).
-REQUIRED_FILES = ("events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
-                  "quarantine.csv", "datapackage.json", "README.md", "SHA256SUMS", "validation/summary.md")
-
-
-def verify_release(release_dir: Path) -> VerifyReport:
-    """Check a release folder: required files present, every file listed in SHA256SUMS with the
-    right sha256, and every datapackage resource's ``bytes`` and ``hash`` matching its file.
-    Problems are reported (with E502/E503 codes), never raised."""
-    folder = Path(release_dir)
-    report = VerifyReport(release_dir=folder)
-    if not folder.is_dir():
-        report.problems.append(f"E502: {folder} is not a folder")
-        return report
-    for rel in REQUIRED_FILES:
-        if not (folder / rel).is_file():
-            report.problems.append(f"E502: {rel} is missing")
-
-    sums: dict[str, str] = {}
-    if (folder / "SHA256SUMS").is_file():
-        try:
-            sums = parse_sha256sums((folder / "SHA256SUMS").read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            report.problems.append(f"E502: SHA256SUMS is not valid: {exc}")
-    for rel, expected in sorted(sums.items()):
-        if not _safe_rel(rel):
-            report.problems.append(f"E502: SHA256SUMS lists a path outside the release: {rel}")
-            continue
-        path = folder / rel
-        if not path.is_file():
-            report.problems.append(f"E502: {rel} is listed in SHA256SUMS but missing")
-            continue
-        report.checked.append(rel)
-        if sha256_file(path) != expected:
-            report.problems.append(f"E503: checksum mismatch for {rel}")
-    if sums:
-        for rel in _release_files(folder):
-            if rel not in sums:
-                report.problems.append(f"E502: {rel} is not listed in SHA256SUMS")
-
-    package_path = folder / "datapackage.json"
-    if package_path.is_file():
-        try:
-            package = json.loads(package_path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            report.problems.append(f"E502: datapackage.json is not valid JSON: {exc}")
-            return report
-        resources = package.get("resources") if isinstance(package, dict) else None
-        if not isinstance(resources, list):
-            report.problems.append("E502: datapackage.json has no resources list")
-            return report
-        names = {r.get("name") for r in resources if isinstance(r, dict)}
-        for name in schema.table_names():
-            if name not in names:
-                report.problems.append(f"E502: datapackage.json has no resource {name!r}")
-        for res in resources:
-            if not isinstance(res, dict):
-                report.problems.append("E502: datapackage.json has a resource that is not an object")
-                continue
-            _verify_resource(folder, res, report)
-    return report
-
-
-def _verify_resource(folder: Path, res: dict[str, Any], report: VerifyReport) -> None:
-    name, rel = res.get("name"), res.get("path")
-    if not isinstance(rel, str) or not _safe_rel(rel):
-        report.problems.append(f"E502: resource {name!r} has no valid path")
-        return
-    path = folder / rel
-    if not path.is_file():
-        report.problems.append(f"E502: resource {name!r}: {rel} is missing")
-        return
-    size = path.stat().st_size
-    if res.get("bytes") != size:
-        report.problems.append(f"E503: resource {name!r}: {rel} has {size} bytes, datapackage says {res.get('bytes')}")
-    digest = str(res.get("hash", ""))
-    if not digest.startswith("sha256:"):
-        report.problems.append(f"E502: resource {name!r} has no sha256 hash")
-    elif digest.removeprefix("sha256:") != sha256_file(path):
-        report.problems.append(f"E503: resource {name!r}: sha256 of {rel} differs from datapackage.json")
