@@ -161,6 +161,9 @@ def download(
         typer.echo(fetch(version, from_url, to, retries=retries))
     except EventExtractError as exc:
         _fail(exc)
+
+
+@app.command()
 def diff(
     old: Path = typer.Argument(..., help="The older release folder (output/releases/VERSION)."),
     new: Path = typer.Argument(..., help="The newer release folder."),

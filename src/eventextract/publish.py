@@ -450,7 +450,7 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
     }
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n",
                                              encoding="utf-8")
-    croissant.write_croissant(folder, package, tables)  # before SHA256SUMS, which covers it and figures/
+    croissant.write_croissant(folder, package, [*tables, changelog.TABLE])  # before SHA256SUMS (covers it and figures/)
     lines = [f"{sha256_file(folder / rel)}  {rel}\n" for rel in _release_files(folder)]
     (folder / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
     return change_set
