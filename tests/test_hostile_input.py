@@ -49,6 +49,7 @@ def _write_corpus(d: Path) -> dict[str, tuple[str, str | None]]:
     raw = GOOD.encode() * 3
     put("invalid_utf8_middle.txt", raw[:150] + b"\xff" + raw[150:], "ok", None)
     put("long_line.txt", "word " * 1_000_000, "failed", "E112")  # one 5 MB line
+    put("too_big.txt", (GOOD * 80_000).encode(), "failed", "E111")  # 10 MB, over max_file_bytes below
     put("deep.html", "<html><body>" + "<div>" * 5000 + "<p>" + GOOD + "</p>" + "</div>" * 5000 + "</body></html>",
         "failed", "E113")
     put("scripts_only.html", "<html><head><style>p{color:red}</style></head><body><script>var a = 1;</script>"
@@ -111,7 +112,8 @@ def hostile_release(tmp_path_factory):
     writer = threading.Thread(target=append, daemon=True)
     writer.start()
     try:
-        settings = Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"]), max_line_chars=1_000_000)
+        settings = Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"]), max_line_chars=1_000_000,
+                            max_file_bytes=8_000_000)
         info = pipeline.run([corpus], d / "out", version="hostile", settings=settings)
     finally:
         stop.set()
