@@ -120,7 +120,8 @@ def decode(data: bytes) -> tuple[str, str]:
     # UTF-8 with a few broken bytes (a truncated copy, one mis-encoded character): keep UTF-8 and
     # replace the broken bytes with U+FFFD rather than reading the whole file in a wrong code page
     lenient = data.decode("utf-8", errors="replace")
-    if lenient.count("\ufffd") <= max(3, len(data) // 1000) and _mostly_multibyte_utf8(data):
+    broken = lenient.count("\ufffd")
+    if broken <= max(3, len(data) // 1000) and _mostly_multibyte_utf8(data, broken):
         return lenient, "utf-8"
     from charset_normalizer import from_bytes
 
@@ -158,14 +159,12 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _mostly_multibyte_utf8(data: bytes) -> bool:
+def _mostly_multibyte_utf8(data: bytes, broken: int) -> bool:
     """Whether the non-ASCII bytes of ``data`` are mostly well-formed UTF-8 sequences (so that a
-    failed strict decode is a few broken bytes, not another encoding)."""
+    failed strict decode, with ``broken`` replaced sequences, is a few broken bytes, not another
+    encoding)."""
     high = sum(1 for b in data if b >= 0x80)
-    if high == 0:
-        return True
-    bad = data.decode("utf-8", errors="replace").count("\ufffd")
-    return bad * 4 <= high
+    return high == 0 or broken * 4 <= high
 
 
 def parse_date(value: Any) -> dt.date | None:
