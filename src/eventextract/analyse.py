@@ -133,9 +133,8 @@ def analyse_safely(d: Document, sdoc: "Doc", res: "Resources", run_id: str,
     over its time budget, else E301) instead of raised."""
     try:
         return analyse(d, sdoc, res, run_id, extracted_at)
-    except DocumentTimeout as exc:
-        d.status, d.error = "failed", str(exc)
-        return DocumentResult(document=d, n_sentences=sum(1 for _ in sdoc.sents))
     except Exception as exc:  # noqa: BLE001 - recorded on the document, the run goes on
-        d.status, d.error = "failed", f"E301: extraction failed: {type(exc).__name__}: {exc}"
+        error = str(exc) if isinstance(exc, DocumentTimeout) else \
+            f"E301: extraction failed: {type(exc).__name__}: {exc}"
+        d.status, d.error = "failed", error
         return DocumentResult(document=d, n_sentences=sum(1 for _ in sdoc.sents))
