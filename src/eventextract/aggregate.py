@@ -1,0 +1,477 @@
+"""Group event mentions into real-world events: the merge rule behind the ``events`` table.
+
+A row of the mentions table is one sentence's report of a happening; a row of the events table is the
+happening itself. This module decides which mentions report the same happening. It is conservative on
+purpose: a wrong merge destroys information (two happenings become one), a missed merge only inflates
+counts. Every decision is a pure function of the rows, independent of their order.
+
+Which mentions take part
+    Only mentions whose polarity is in ``polarities`` (by default only ``asserted``) are aggregated;
+    the others get no event (``event_id`` null). Mentions of different polarities are never merged.
+
+Compatibility of two mentions (every condition must hold)
+    * the same ``event_type``, and the same ``event_mode`` when both give one;
+    * compatible actors: the sets of actor country codes are equal or one contains the other (a
+      compound actor ``ARM;NKR`` is compatible with ``NKR``); an unknown actor on one side is accepted
+      only for a back-reference link (below); the same for recipients;
+    * overlapping date intervals; a mention without a date is accepted only for a back-reference;
+    * compatible places: the same GeoNames id, or one contains the other (a country contains every
+      place of that ``place_country``; an admin region contains the populated places of the same
+      country and ``admin1``); an unknown place is compatible with any place.
+
+Links within a document
+    Mentions are taken in document order (``sentence_index``, ``trigger_start``, ``mention_id``).
+    A mention joins an earlier event of its document through one of two signals:
+
+    (a) back-reference: its trigger is a definite or demonstrative nominal, i.e. the word right before
+        the trigger (or the trigger's first word) is one of ``the this that these those its their``
+        ("the bombardment", "this operation", "the ceasefire"). It joins the event of the nearest
+        earlier compatible mention at most ``BACK_WINDOW`` sentences before it; unknown actors,
+        recipients and dates are accepted here, since the noun phrase itself names the earlier event.
+    (b) close report: an earlier mention at most ``CLOSE_WINDOW`` sentences before it, compatible,
+        with both actors known, both dates known, and both date intervals single days. Measured on the
+        development gold: adjacent-sentence reports of the same actor doing the same thing on the
+        same day are one happening; the same on a month or a year ("liberated ... villages",
+        "brought ... under control" in one month) are mostly repeated acts, which are not merged.
+
+    Complete link: a mention joins an event only when it is compatible (unknowns accepted) with every
+    mention already in it, so a chain can never merge two incompatible ends. A mention joins at most
+    one event and events are never merged with each other inside a document.
+
+Links across documents
+    Each document's events are summarised: type, mode, polarity, actor and recipient country sets
+    (the largest of the members'; they are nested), date interval (the members' intersection), place.
+    Two events of different documents are merged only on a strong match: both actor and recipient
+    sets known and equal, the date interval a single day (no date conflict) and the same, the same
+    GeoNames id at populated_place or admin_region precision (no place conflict), and the same type,
+    mode (or both none) and polarity. This is an exact key, an equivalence: events are grouped by it,
+    within blocks of (event_type, year-month). A document that gives two of its events the same key
+    is ambiguous; its events of that key are left unmerged. Because a merge needs the exact key, a
+    document that reports none of an event's happenings cannot join, split or bridge existing events:
+    adding it never changes another event's id or membership.
+
+Event ids
+    ``"ev_" + sha256("event\\0" + first_mention_id)[:24]``, where the first mention is the first member
+    in the order (``doc_id``, ``trigger_start``, ``mention_id``).
+
+Event values
+    The type, mode (first mention's that has one), quad class and polarity; actor and recipient name,
+    country and sector from the mention whose name is the most often given (ties: the earliest); the
+    intersection of the dated intervals, with the precision of a mention whose interval it is (else
+    ``range``), or, when the intervals do not all overlap, the most precise mention's interval and
+    ``date_conflict``; the most precise place all mentions agree on (populated_place > admin_region >
+    country), or, when two places neither equal nor contain each other, the earliest most precise
+    mention's and ``place_conflict``; the smallest reported lower bound and largest upper bound of
+    deaths; counts, documents, first mention, ``merge_reason`` (across_documents > back_reference >
+    same_document > single) and the highest confidence.
+
+Cost
+    Rows are read column by column once; the within-document step compares each mention with the
+    mentions of its last ``max(BACK_WINDOW, CLOSE_WINDOW)`` sentences and the members of one event, so it
+    grows with the number of mentions times the (small) number of mentions per sentence window. The
+    across-document step works on one small summary per event, grouped by key inside (type, month)
+    blocks: linear in the number of events. Memory is the needed columns plus one summary per event.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import pyarrow as pa
+
+from eventextract import schema
+
+BACK_WINDOW = 3
+CLOSE_WINDOW = 1
+DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their"})
+_WORD = re.compile(r"[A-Za-z]+")
+_LAST_WORD = re.compile(r"([A-Za-z]+)\s+$")
+PLACE_RANK = {"populated_place": 3, "admin_region": 2, "country": 1}
+_COLUMNS = (
+    "mention_id", "doc_id", "sentence_index", "sentence_start", "sentence_text", "trigger_text",
+    "trigger_start", "event_type", "event_mode", "quad_class", "polarity",
+    "actor_name", "actor_country", "actor_sector", "recipient_name", "recipient_country", "recipient_sector",
+    "date_start", "date_end", "date_precision", "place_name", "geonameid", "latitude", "longitude",
+    "place_country", "admin1", "geo_precision", "fatalities_low", "fatalities_high", "confidence",
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The switches of the rule (the defaults are the published rule; the others serve ablation)."""
+    back_reference: bool = True
+    close: bool = True
+    back_window: int = BACK_WINDOW
+    close_window: int = CLOSE_WINDOW
+    close_day_only: bool = True
+    close_unknown_recipient: bool = False
+    complete_link: bool = True
+    across_documents: bool = True
+
+
+DEFAULT_RULE = Rule()
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    event_ids: list[str | None]
+    events: list[dict[str, Any]]
+
+
+@dataclass
+class _Mention:
+    row: int
+    rec: dict[str, Any]
+    actors: frozenset[str] | None
+    recipients: frozenset[str] | None
+    back_ref: bool
+
+    @property
+    def order(self) -> tuple:
+        return (self.rec["doc_id"], self.rec["trigger_start"], self.rec["mention_id"])
+
+    @property
+    def doc_order(self) -> tuple:
+        return (self.rec["sentence_index"], self.rec["trigger_start"], self.rec["mention_id"])
+
+
+@dataclass
+class _Event:
+    members: list[_Mention]
+    back_ref: bool = False
+    docs: set[str] = field(default_factory=set)
+
+
+# ------------------------------------------------------------------------------------------------
+# Compatibility
+
+
+def _codes(value: Any) -> frozenset[str] | None:
+    if not value:
+        return None
+    codes = frozenset(c.strip() for c in str(value).split(";") if c.strip())
+    return codes or None
+
+
+def _sets_ok(a: frozenset[str] | None, b: frozenset[str] | None, unknown_ok: bool) -> bool:
+    if a is None or b is None:
+        return unknown_ok or (a is None and b is None)
+    return a <= b or b <= a
+
+
+def _dated(rec: dict[str, Any]) -> bool:
+    return rec["date_start"] is not None and rec["date_end"] is not None
+
+
+def _dates_ok(a: dict[str, Any], b: dict[str, Any], unknown_ok: bool) -> bool:
+    if not (_dated(a) and _dated(b)):
+        return unknown_ok
+    return a["date_start"] <= b["date_end"] and b["date_start"] <= a["date_end"]
+
+
+def _place_known(rec: dict[str, Any]) -> bool:
+    return rec["geo_precision"] in PLACE_RANK and (rec["geonameid"] is not None or bool(rec["place_name"]))
+
+
+def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a["geonameid"] is not None or b["geonameid"] is not None:
+        return a["geonameid"] == b["geonameid"]
+    return (a["geo_precision"], a["place_name"], a["place_country"]) == \
+        (b["geo_precision"], b["place_name"], b["place_country"])
+
+
+def _contains(big: dict[str, Any], small: dict[str, Any]) -> bool:
+    """Whether place ``big`` contains place ``small`` (a country its places, a region its towns)."""
+    if not big["place_country"] or big["place_country"] != small["place_country"]:
+        return False
+    if big["geo_precision"] == "country":
+        return small["geo_precision"] != "country"
+    if big["geo_precision"] == "admin_region" and small["geo_precision"] == "populated_place":
+        return big["admin1"] is not None and big["admin1"] == small["admin1"]
+    return False
+
+
+def _places_ok(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if not (_place_known(a) and _place_known(b)):
+        return True
+    return _same_place(a, b) or _contains(a, b) or _contains(b, a)
+
+
+def _compatible(a: _Mention, b: _Mention, unknown_ok: bool) -> bool:
+    """Two mentions could report one happening (unknown actors/recipients/dates accepted when
+    ``unknown_ok``; two known values must always agree)."""
+    ra, rb = a.rec, b.rec
+    if ra["event_type"] != rb["event_type"] or ra["polarity"] != rb["polarity"]:
+        return False
+    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"]:
+        return False
+    return (_sets_ok(a.actors, b.actors, unknown_ok) and _sets_ok(a.recipients, b.recipients, unknown_ok)
+            and _dates_ok(ra, rb, unknown_ok) and _places_ok(ra, rb))
+
+
+def _close_link(a: _Mention, b: _Mention, rule: Rule) -> bool:
+    """Signal (b): compatible, actors and dates known on both sides (single days unless ablated)."""
+    if a.actors is None or b.actors is None or not (_dated(a.rec) and _dated(b.rec)):
+        return False
+    if rule.close_day_only and not all(m.rec["date_start"] == m.rec["date_end"] for m in (a, b)):
+        return False
+    if not _compatible(a, b, unknown_ok=False):
+        return rule.close_unknown_recipient and _compatible(a, b, unknown_ok=True) \
+            and _sets_ok(a.actors, b.actors, False) and (a.recipients is None or b.recipients is None)
+    return True
+
+
+def is_back_reference(sentence_text: str, sentence_start: int, trigger_text: str, trigger_start: int) -> bool:
+    """The trigger is a definite or demonstrative nominal: its first word, or the word right before
+    it, is a determiner (``the bombardment``, ``this operation``)."""
+    first = _WORD.findall(trigger_text or "")
+    if first and first[0].lower() in DETERMINERS:
+        return True
+    before = _LAST_WORD.search((sentence_text or "")[:max(0, trigger_start - sentence_start)])
+    return before is not None and before.group(1).lower() in DETERMINERS
+
+
+# ------------------------------------------------------------------------------------------------
+# Within a document
+
+
+def _fits(event: _Event, m: _Mention, rule: Rule) -> bool:
+    if not rule.complete_link:
+        return True
+    return all(_compatible(o, m, unknown_ok=True) for o in event.members)
+
+
+def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
+    """Events of one document: each mention, in document order, joins the event of the nearest
+    earlier mention it is linked to (back-reference first, then close report) when it fits every
+    member of that event; otherwise it starts an event of its own."""
+    ordered = sorted(mentions, key=lambda m: m.doc_order)
+    event_of: dict[int, _Event] = {}
+    events: list[_Event] = []
+    for i, m in enumerate(ordered):
+        s = m.rec["sentence_index"]
+        target, via_back = None, False
+        earlier = ordered[:i][::-1]
+        if rule.back_reference and m.back_ref:
+            for o in earlier:
+                if s - o.rec["sentence_index"] > rule.back_window:
+                    break
+                if o.rec["sentence_index"] < s and _compatible(o, m, unknown_ok=True):
+                    if _fits(event_of[o.row], m, rule):
+                        target, via_back = event_of[o.row], True
+                    break
+        if target is None and rule.close:
+            for o in earlier:
+                if s - o.rec["sentence_index"] > rule.close_window:
+                    break
+                if _close_link(o, m, rule) and _fits(event_of[o.row], m, rule):
+                    target = event_of[o.row]
+                    break
+        if target is None:
+            target = _Event(members=[], docs={m.rec["doc_id"]})
+            events.append(target)
+        target.members.append(m)
+        target.back_ref = target.back_ref or via_back
+        event_of[m.row] = target
+    return events
+
+
+# ------------------------------------------------------------------------------------------------
+# Event values
+
+
+def _most_named(members: list[_Mention], prefix: str) -> tuple[Any, Any, Any]:
+    named = [m for m in members if m.rec[f"{prefix}_name"]]
+    if not named:
+        named = [m for m in members if m.rec[f"{prefix}_country"]]
+        if not named:
+            return None, None, None
+        pick = named[0]
+    else:
+        counts = Counter(m.rec[f"{prefix}_name"] for m in named)
+        best = max(counts.values())
+        pick = next(m for m in named if counts[m.rec[f"{prefix}_name"]] == best)
+    r = pick.rec
+    return r[f"{prefix}_name"], r[f"{prefix}_country"], r[f"{prefix}_sector"]
+
+
+def _dates(members: list[_Mention]) -> tuple[Any, Any, Any, bool]:
+    dated = [m.rec for m in members if _dated(m.rec)]
+    if not dated:
+        return None, None, None, False
+    start = max(r["date_start"] for r in dated)
+    end = min(r["date_end"] for r in dated)
+    if start <= end:
+        same = [r for r in dated if (r["date_start"], r["date_end"]) == (start, end)]
+        return start, end, (same[0]["date_precision"] if same else "range"), False
+    best = min(dated, key=lambda r: (r["date_end"] - r["date_start"]))
+    return best["date_start"], best["date_end"], best["date_precision"], True
+
+
+def _place(members: list[_Mention]) -> tuple[dict[str, Any] | None, bool]:
+    placed = [m.rec for m in members if _place_known(m.rec)]
+    if not placed:
+        return None, False
+    conflict = any(not _places_ok(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    best = max(PLACE_RANK[r["geo_precision"]] for r in placed)
+    return next(r for r in placed if PLACE_RANK[r["geo_precision"]] == best), conflict
+
+
+def _fatalities(members: list[_Mention]) -> tuple[int | None, int | None]:
+    lows = [m.rec["fatalities_low"] for m in members if m.rec["fatalities_low"] is not None]
+    highs = [m.rec["fatalities_high"] for m in members if m.rec["fatalities_high"] is not None]
+    return (int(min(lows)) if lows else None), (int(max(highs)) if highs else None)
+
+
+def event_id_for(first_mention_id: str) -> str:
+    return "ev_" + hashlib.sha256(("event\0" + first_mention_id).encode("utf-8")).hexdigest()[:24]
+
+
+def _merge_reason(event: _Event) -> str:
+    if len(event.docs) > 1:
+        return "across_documents"
+    if event.back_ref:
+        return "back_reference"
+    return "same_document" if len(event.members) > 1 else "single"
+
+
+def _event_row(event: _Event, run_id: str, extractor_version: str) -> dict[str, Any]:
+    """The events-table row of one event (the layout's fields, in its order)."""
+    members = sorted(event.members, key=lambda m: m.order)
+    first = members[0].rec
+    actor = _most_named(members, "actor")
+    recipient = _most_named(members, "recipient")
+    start, end, precision, date_conflict = _dates(members)
+    place, place_conflict = _place(members)
+    low, high = _fatalities(members)
+    p = place or {}
+    row = {
+        "event_id": event_id_for(first["mention_id"]),
+        "event_type": first["event_type"],
+        "event_mode": next((m.rec["event_mode"] for m in members if m.rec["event_mode"]), None),
+        "quad_class": first["quad_class"], "polarity": first["polarity"],
+        "actor_name": actor[0], "actor_country": actor[1], "actor_sector": actor[2],
+        "recipient_name": recipient[0], "recipient_country": recipient[1], "recipient_sector": recipient[2],
+        "date_start": start, "date_end": end, "date_precision": precision, "date_conflict": date_conflict,
+        "place_name": p.get("place_name"),
+        "geonameid": int(p["geonameid"]) if p.get("geonameid") is not None else None,
+        "latitude": float(p["latitude"]) if p.get("latitude") is not None else None,
+        "longitude": float(p["longitude"]) if p.get("longitude") is not None else None,
+        "place_country": p.get("place_country"), "admin1": p.get("admin1"),
+        "geo_precision": p.get("geo_precision") or "none", "place_conflict": place_conflict,
+        "fatalities_low": low, "fatalities_high": high,
+        "n_mentions": len(members), "n_documents": len(event.docs), "doc_ids": sorted(event.docs),
+        "first_mention_id": first["mention_id"], "merge_reason": _merge_reason(event),
+        "confidence": float(max(m.rec["confidence"] for m in members)),
+        "extractor_version": extractor_version, "run_id": run_id,
+    }
+    return {name: row[name] for name in schema.table("events").names}
+
+
+# ------------------------------------------------------------------------------------------------
+# Across documents
+
+
+def _strong_key(event: _Event) -> tuple | None:
+    """The exact key two events of different documents must share to be merged (None: too vague)."""
+    members = event.members
+    actors = max((m.actors for m in members if m.actors), key=len, default=None)
+    recipients = max((m.recipients for m in members if m.recipients), key=len, default=None)
+    start, end, _, date_conflict = _dates(members)
+    place, place_conflict = _place(members)
+    if actors is None or recipients is None or start is None or start != end or date_conflict:
+        return None
+    if place is None or place_conflict or place["geonameid"] is None \
+            or place["geo_precision"] not in ("populated_place", "admin_region"):
+        return None
+    first = members[0].rec
+    mode = next((m.rec["event_mode"] for m in members if m.rec["event_mode"]), None)
+    return (first["event_type"], start.year, start.month, mode, first["polarity"],
+            tuple(sorted(actors)), tuple(sorted(recipients)), start, int(place["geonameid"]))
+
+
+def _across_documents(events: list[_Event]) -> list[_Event]:
+    """Merge events of different documents that share the strong key, block by block
+    ((event_type, year, month) first): a document with several events of one key keeps them apart."""
+    blocks: dict[tuple, dict[tuple, list[_Event]]] = defaultdict(lambda: defaultdict(list))
+    out: list[_Event] = []
+    for ev in events:
+        key = _strong_key(ev)
+        if key is None:
+            out.append(ev)
+        else:
+            blocks[key[:3]][key].append(ev)
+    for block in blocks.values():
+        for group in block.values():
+            per_doc = Counter(next(iter(ev.docs)) for ev in group)
+            single = [ev for ev in group if per_doc[next(iter(ev.docs))] == 1]
+            out.extend(ev for ev in group if per_doc[next(iter(ev.docs))] > 1)
+            if len(single) > 1:
+                out.append(_Event(members=[m for ev in single for m in ev.members],
+                                  back_ref=any(ev.back_ref for ev in single),
+                                  docs={d for ev in single for d in ev.docs}))
+            else:
+                out.extend(single)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _read(mentions: pa.Table) -> dict[str, list[Any]]:
+    missing = [c for c in _COLUMNS if c not in mentions.column_names]
+    if missing:
+        raise ValueError(f"mentions table lacks columns: {', '.join(missing)}")
+    return {c: mentions.column(c).to_pylist() for c in _COLUMNS}
+
+
+def aggregate_with(mentions: pa.Table, *, run_id: str, extractor_version: str,
+                   polarities: Sequence[str] = ("asserted",), rule: Rule = DEFAULT_RULE) -> Aggregation:
+    """``aggregate`` with the rule's switches exposed (for evaluation and ablation)."""
+    cols = _read(mentions)
+    n = mentions.num_rows
+    wanted = set(polarities)
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i in range(n):
+        if cols["polarity"][i] in wanted:
+            by_doc[cols["doc_id"][i]].append(i)
+    events: list[_Event] = []
+    for doc_id in sorted(by_doc):
+        doc_mentions = []
+        for i in by_doc[doc_id]:
+            rec = {c: cols[c][i] for c in _COLUMNS}
+            doc_mentions.append(_Mention(
+                row=i, rec=rec, actors=_codes(rec["actor_country"]), recipients=_codes(rec["recipient_country"]),
+                back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
+                                           rec["trigger_text"], rec["trigger_start"] or 0)))
+        events.extend(_cluster_document(doc_mentions, rule))
+    if rule.across_documents:
+        events = _across_documents(events)
+    event_ids: list[str | None] = [None] * n
+    rows = []
+    for ev in events:
+        row = _event_row(ev, run_id, extractor_version)
+        rows.append(row)
+        for m in ev.members:
+            event_ids[m.row] = row["event_id"]
+    rows.sort(key=lambda r: r["event_id"])
+    return Aggregation(event_ids=event_ids, events=rows)
+
+
+def aggregate(mentions: pa.Table, *, run_id: str, extractor_version: str,
+              polarities: Sequence[str] = ("asserted",)) -> Aggregation:
+    """Group the mentions (mentions layout) into events by the rule in this module's docstring.
+
+    ``event_ids`` is aligned with the input rows (None for a mention not aggregated); ``events`` holds
+    the events-table rows, sorted by event_id.
+    """
+    return aggregate_with(mentions, run_id=run_id, extractor_version=extractor_version,
+                          polarities=polarities, rule=DEFAULT_RULE)
+
+
+__all__ = ["Aggregation", "Rule", "DEFAULT_RULE", "aggregate", "aggregate_with", "event_id_for",
+           "is_back_reference"]
