@@ -66,17 +66,17 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
     for d in docs:
         by_status[d["status"]] = by_status.get(d["status"], 0) + 1
     by_type: dict[str, int] = {}
-    for e in validated.events:
+    for e in validated.mentions:
         by_type[e["event_type"]] = by_type.get(e["event_type"], 0) + 1
     lines = ["# eventextract run", "", f"Release: `{path}`", "",
              "| count | value |", "|---|---|",
              f"| documents | {len(docs)} ({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items()))}) |",
-             f"| events published | {len(validated.events)} |",
+             f"| mentions published | {len(validated.mentions)} |",
              f"| rows quarantined | {len(validated.quarantine)} |",
              f"| words processed | {n_words} |", "",
              "| stage | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in timings.items()]
-    lines += ["", "| event type | events |", "|---|---|"]
+    lines += ["", "| event type | mentions |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in sorted(by_type.items())]
     return "\n".join(lines)
 
@@ -135,7 +135,7 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     create_markdown_artifact(key="eventextract-run",
                              markdown=_report(validated, path, timings, sum(o.n_words for o in outputs)),
                              description=f"eventextract {run_id}")
-    logger.info("published %d events (%d quarantined) to %s", len(validated.events), len(validated.quarantine), path)
+    logger.info("published %d mentions (%d quarantined) to %s", len(validated.mentions), len(validated.quarantine), path)
     return path
 
 

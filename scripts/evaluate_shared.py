@@ -6,6 +6,7 @@ Runs the library the way users do (``pipeline.run`` for releases, ``pipeline.ann
 ``annotate`` view) and scores with the shared tools, so the figures are the ones the issues name:
 
 - ``dev``: seed corpus release scored with ``tools/score_events.py`` against ``gold/dev.jsonl``
+  (``dev_clusters``: its mention->event grouping scored with ``tools/score_clusters.py``)
 - ``heldout``: our own documents on other conflicts (``tests/heldout``), same scorer
 - ``gsr``: PLOVER gold standard records (``tools/plover_gsr.py export`` / ``score``)
 - ``wikiwars``, ``tempeval``: ``tools/score_annotations.py timex``
@@ -38,7 +39,7 @@ def release(inputs: list[Path], work: Path, name: str) -> Path:
     from eventextract import pipeline
 
     info = pipeline.run(inputs, work / name, version=name, force=True)
-    return Path(info.path) / "events.parquet"
+    return Path(info.path) / "mentions.parquet"
 
 
 def annotate_jsonl(src: Path, dst: Path) -> None:
@@ -67,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         events = release([shared / "corpus" / "seeds"], work, "seeds")
         results["dev"] = json.loads(tool(shared, "score_events.py", "--gold", str(shared / "gold" / "dev.jsonl"),
                                          "--events", str(events), "--per-type", "--json"))
+        if (shared / "tools" / "score_clusters.py").exists():
+            results["dev_clusters"] = json.loads(tool(
+                shared, "score_clusters.py", "--gold", str(shared / "gold" / "dev.jsonl"), "--clusters",
+                str(shared / "gold" / "clusters_dev.jsonl"), "--release", str(events.parent), "--json"))
     heldout = ROOT / "tests" / "heldout"
     if on("heldout") and (heldout / "gold.jsonl").exists():
         events = release([heldout / "docs"], work, "heldout")

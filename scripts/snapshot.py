@@ -39,8 +39,8 @@ FAST = ("sample", "heldout", "fixtures", "seeds")
 REFERENCE = {"wikiwars": ("timex", "wikiwars-1.0.4"), "tempeval": ("timex", "tempeval3-platinum"),
              "lgl": ("geo", "lgl"), "trnews": ("geo", "tr-news"), "geowebnews": ("geo", "geowebnews")}
 ALL = (*FAST, "gsr", *REFERENCE)
-TABLE_KEYS = {"events": ("doc_id", "trigger_start", "event_id"), "documents": ("doc_id",),
-              "quarantine": ("doc_id", "event_id")}
+TABLE_KEYS = {"mentions": ("doc_id", "trigger_start", "mention_id"), "events": ("first_mention_id",),
+              "documents": ("doc_id",), "quarantine": ("doc_id", "mention_id")}
 
 
 def _tool(shared: Path, name: str, *args: str) -> None:

@@ -63,7 +63,7 @@ Event values
     ``date_conflict``; the most precise place all mentions agree on (populated_place > admin_region >
     country), or, when two places neither equal nor contain each other, the earliest most precise
     mention's and ``place_conflict``; the smallest reported lower bound and largest upper bound of
-    deaths; counts, documents, first mention, ``merge_reason`` (across_documents > back_reference >
+    deaths (raised to the lower bound when the bounds come from different mentions and cross); counts, documents, first mention, ``merge_reason`` (across_documents > back_reference >
     same_document > single) and the highest confidence.
 
 Cost
@@ -324,7 +324,11 @@ def _place(members: list[_Mention]) -> tuple[dict[str, Any] | None, bool]:
 def _fatalities(members: list[_Mention]) -> tuple[int | None, int | None]:
     lows = [m.rec["fatalities_low"] for m in members if m.rec["fatalities_low"] is not None]
     highs = [m.rec["fatalities_high"] for m in members if m.rec["fatalities_high"] is not None]
-    return (int(min(lows)) if lows else None), (int(max(highs)) if highs else None)
+    low = int(min(lows)) if lows else None
+    high = int(max(highs)) if highs else None
+    if low is not None and high is not None and high < low:  # bounds from different mentions
+        high = low
+    return low, high
 
 
 def event_id_for(first_mention_id: str) -> str:

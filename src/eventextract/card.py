@@ -52,23 +52,29 @@ def _distinct(rows: list[dict[str, Any]], key: str) -> str:
     return ", ".join(f"`{v}`" for v in values) if values else "(none)"
 
 
-def _header(version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
-            quarantine: pa.Table, by_status: Counter, asserted: int) -> list[str]:
+def _header(version: str, created: dt.datetime, run_id: str, mentions: pa.Table, events: pa.Table,
+            documents: pa.Table, quarantine: pa.Table, by_status: Counter, asserted: int) -> list[str]:
     """What the release is: version, counts, layout and license."""
     return [
         f"# {PACKAGE_NAME} {version}",
         "",
         "An event dataset extracted automatically from text by "
-        f"eventextract {__version__}: one row per event mention (who did what to "
-        "whom, when and where), typed with the PLOVER 0.8 ontology, with the sentence each event was "
-        "read from and full provenance.",
+        f"eventextract {__version__}: who did what to whom, when and where, typed with the PLOVER 0.8 "
+        "ontology. Two tables hold the events: `mentions` has one row per event mention, with the "
+        "sentence it was read from and full provenance; `events` has one row per real-world event, "
+        "merging the mentions that report the same happening (within and across documents) by a "
+        "documented, conservative rule.",
         "",
         f"- Version: `{version}`; created {iso_utc(created)}; run id `{run_id}`.",
-        f"- Events: {events.num_rows} ({asserted} asserted); documents: {documents.num_rows} "
+        f"- Mentions: {mentions.num_rows} ({asserted} asserted); events: {events.num_rows}, of which "
+        f"{_multi(events)} merge two or more mentions; documents: {documents.num_rows} "
         f"({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items())) or 'none'}); "
         f"quarantined rows: {quarantine.num_rows}.",
         f"- Record layout version {schema.layout_version()}; every field is described in `datapackage.json` "
-        "and in the Parquet field metadata.",
+        "and in the Parquet field metadata. Layout 2.0 renamed the mention table of layout 1.x "
+        "(`events` → `mentions`, its id `event_id` → `mention_id` with prefix `mn_`, documents' "
+        "`n_events` → `n_mentions`, quarantine's `event_id` → `mention_id`) and added the `events` "
+        "table; a mention's `event_id` now names its real-world event.",
         "- License of the data: Open Data Commons Attribution License (ODC-By-1.0). The source texts remain "
         "under their own terms; the release quotes only the sentences events were read from.",
         "",
@@ -82,7 +88,10 @@ def _files() -> list[str]:
         "",
         "| file | content |",
         "|---|---|",
-        "| `events.parquet`, `events.csv` | the events (CSV: same rows, ISO dates, empty cell for null) |",
+        "| `mentions.parquet`, `mentions.csv` | one row per event mention, with provenance and its `event_id` "
+        "(CSV: same rows, ISO dates, empty cell for null) |",
+        "| `events.parquet`, `events.csv` | one row per real-world event: its merged values, `n_mentions`, "
+        "`n_documents`, `doc_ids` (CSV: joined with ` | `), `merge_reason` |",
         "| `documents.parquet`, `documents.csv` | one row per input document, whatever became of it |",
         "| `quarantine.parquet`, `quarantine.csv` | rows that failed validation, with every reason |",
         "| `CHANGES.md`, `changes.parquet`, `changes.csv` | what was added, removed or changed since the previous "
@@ -96,25 +105,71 @@ def _files() -> list[str]:
     ]
 
 
-def _contents(events: pa.Table, by_type: Counter, by_year: Counter, by_polarity: Counter) -> list[str]:
-    """Counts by type, year and polarity."""
+def _multi(events: pa.Table) -> int:
+    return sum(1 for n in events.column("n_mentions").to_pylist() if n > 1)
+
+
+def _contents(mentions: pa.Table, events: pa.Table, by_type: Counter, by_polarity: Counter) -> list[str]:
+    """Counts of events by type and year, of mentions by polarity, of merges by reason."""
+    ev = events.select(["event_type", "date_start", "merge_reason", "n_mentions"]).to_pylist()
+    ev_type = Counter(r["event_type"] for r in ev)
+    ev_year = Counter(str(r["date_start"].year) if r["date_start"] else "undated" for r in ev)
+    reasons = Counter(r["merge_reason"] for r in ev)
     return [
         "## Contents",
         "",
-        "### Events by type",
+        "### Events and mentions by type",
         "",
-        *_counter_table("event_type", by_type, events.num_rows),
+        "| event_type | events | mentions |",
+        "|---|---:|---:|",
+        *[f"| {t} | {ev_type.get(t, 0)} | {n} |" for t, n in sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))],
         "",
         "### Events by year (of `date_start`)",
         "",
-        *_counter_table("year", by_year, events.num_rows, by_key=True),
+        *_counter_table("year", ev_year, events.num_rows, by_key=True),
         "",
-        "### Events by polarity",
+        "### Mentions by polarity",
         "",
-        *_counter_table("polarity", by_polarity, events.num_rows),
+        *_counter_table("polarity", by_polarity, mentions.num_rows),
         "",
-        "Only `asserted` events are reported as having happened; `negated`, `hypothetical` and `future` "
-        "mentions are kept and flagged. Filter on `polarity == 'asserted'` for counts of events.",
+        "Only `asserted` mentions are reported as having happened; `negated`, `hypothetical` and `future` "
+        "mentions are kept in `mentions` and flagged, with a null `event_id` (the setting "
+        "`event_polarities` chooses which polarities become events).",
+        "",
+        "### Events by merge reason",
+        "",
+        *_counter_table("merge_reason", reasons, events.num_rows),
+        "",
+    ]
+
+
+def _merge_rule() -> list[str]:
+    """How mentions become events, in the words a user needs to audit it."""
+    return [
+        "## From mentions to events",
+        "",
+        "Mentions are merged by `eventextract.aggregate` (its docstring is the full rule). It is "
+        "conservative: a wrong merge destroys information, a missed merge only inflates counts.",
+        "",
+        "- Two mentions can be one event only if they have the same `event_type` (and `event_mode` when both "
+        "give one) and the same polarity, compatible actors and recipients (equal country codes, or one set "
+        "containing the other: a compound actor is compatible with its members), overlapping dates and "
+        "compatible places (the same GeoNames id, or one containing the other). Negated, hypothetical or "
+        "future mentions are never merged into asserted events.",
+        "- Within a document, a mention joins an earlier event when it refers back to it (a definite or "
+        "demonstrative noun: \"the ceasefire\", \"this offensive\"; `merge_reason = back_reference`) or "
+        "when the next sentence reports the same actors doing the same thing on the same day "
+        "(`same_document`). A mention must be compatible with every member of the event it joins.",
+        "- Across documents, events merge only on a strong match: the same type, actor and recipient codes, "
+        "the same single day and the same GeoNames place (`across_documents`).",
+        "- Event values: the intersection of the members' date intervals (`date_conflict` when they do not "
+        "overlap), the most precise place all members agree on (`place_conflict` when two places are "
+        "incompatible), the smallest lower and the largest upper bound of deaths, the most often given "
+        "actor and recipient names, the highest confidence.",
+        "- `event_id` is `ev_` + sha256 of its first mention's `mention_id` (first in `doc_id`, offset order). "
+        "A document that reports none of an event's happenings cannot change its id. When a new release "
+        "merges or splits events, the changelog lists the old ids as removed and the new ones as added, "
+        "and each mention row (same `mention_id`) shows as changed with its new `event_id`.",
         "",
     ]
 
@@ -138,7 +193,7 @@ def _provenance(ev: list[dict[str, Any]]) -> list[str]:
     return [
         "## Provenance",
         "",
-        "Every event row can be traced back to its source:",
+        "Every mention row can be traced back to its source:",
         "",
         "- `source_path` and `source_sha256` identify the input file (its sha256 over the file's bytes); the "
         "input documents are listed with their sha256 under `sources` in `datapackage.json`.",
@@ -150,9 +205,10 @@ def _provenance(ev: list[dict[str, Any]]) -> list[str]:
         f"- Versions: extractor {_distinct(ev, 'extractor_version')}; spaCy model {_distinct(ev, 'model_name')} "
         f"{_distinct(ev, 'model_version')}; ontology {_distinct(ev, 'ontology_version')}; gazetteer "
         f"{_distinct(ev, 'gazetteer_version')}.",
-        "- `event_id` is a sha256 of the document id, source hash, trigger offsets, event type, polarity, "
+        "- `mention_id` is a sha256 of the document id, source hash, trigger offsets, event type, polarity, "
         "rule id and actor/recipient offsets: the same input read the same way gives the same id in every "
-        "release.",
+        "release. Every event lists its documents (`doc_ids`) and its `first_mention_id`; "
+        "`mentions.event_id` gives all of its mentions.",
         "",
     ]
 
@@ -191,7 +247,8 @@ def _loading() -> list[str]:
         "```python",
         "import pandas as pd",
         'events = pd.read_parquet("events.parquet")',
-        'asserted = events[events["polarity"] == "asserted"]',
+        'mentions = pd.read_parquet("mentions.parquet")',
+        'one_event = mentions[mentions["event_id"] == events["event_id"].iloc[0]]',
         "```",
         "",
         "polars:",
@@ -204,7 +261,9 @@ def _loading() -> list[str]:
         "DuckDB:",
         "",
         "```sql",
-        "SELECT event_type, count(*) FROM 'events.parquet' WHERE polarity = 'asserted' GROUP BY event_type;",
+        "SELECT event_type, count(*) AS events, sum(n_mentions) AS mentions FROM 'events.parquet' GROUP BY event_type;",
+        "SELECT e.event_id, m.doc_id, m.sentence_text FROM 'events.parquet' e "
+        "JOIN 'mentions.parquet' m USING (event_id) WHERE e.n_documents > 1;",
         "```",
         "",
         "R (arrow):",
@@ -231,8 +290,9 @@ def _limitations() -> list[str]:
         "how coarse the interval is.",
         "- Places are resolved against GeoNames by name, population and context; ambiguous names can be "
         "placed wrongly, and `geo_precision = none` means no place was found.",
-        "- The same real-world event reported in several sentences or documents appears once per "
-        "mention: rows are mentions, not deduplicated events.",
+        "- The merge into events is conservative: the same happening reported with different wording, "
+        "dates or actors in two documents usually stays two events, so event counts are upper bounds. "
+        "Merges within a document rely on back-references and adjacent sentences.",
         "- In the CSV files an empty cell is null (an empty string cannot be told apart), and a text "
         "cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) "
         "starts with an added `'`; use Parquet for exact values.",
@@ -240,16 +300,16 @@ def _limitations() -> list[str]:
     ]
 
 
-def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.Table, documents: pa.Table,
+def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa.Table, events: pa.Table,
+                documents: pa.Table,
                 quarantine: pa.Table, sources: list[dict], validation: Mapping[str, Any],
                 figures: list[str] | None = None) -> str:
     """The dataset card (README.md) of a release, from its tables, sources and validation reports;
     ``figures`` are the relative paths of its pictures (``figures.write_figures``)."""
-    ev = events.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
+    ev = mentions.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
                                     "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
     docs = documents.select(["status"]).to_pylist()
     by_type = Counter(r["event_type"] for r in ev)
-    by_year = Counter(str(r["date_start"].year) if r["date_start"] else "undated" for r in ev)
     by_polarity = Counter(r["polarity"] for r in ev)
     by_status = Counter(r["status"] for r in docs)
     asserted = by_polarity.get("asserted", 0)
@@ -257,8 +317,9 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, events: pa.T
     for name, report in validation.items():
         ok = getattr(report, "success", None)
         val_lines.append(f"- `{name}`: {'passed' if ok else 'FAILED'} (see `validation/{name}.json`)")
-    sections = [*_header(version, created, run_id, events, documents, quarantine, by_status, asserted),
-                *_files(), *_contents(events, by_type, by_year, by_polarity), *_figures(figures or []),
+    sections = [*_header(version, created, run_id, mentions, events, documents, quarantine, by_status, asserted),
+                *_files(), *_contents(mentions, events, by_type, by_polarity), *_merge_rule(),
+                *_figures(figures or []),
                 *_provenance(ev),
                 *_sources_section(sources), *_validation(val_lines), *_loading(), *_limitations()]
     return "\n".join(sections)

@@ -1,8 +1,8 @@
 """The changelog of a release: what was added, removed or changed since the previous release.
 
 :func:`compare` reads two local release folders and returns a :class:`ChangeSet`: one row of the
-``changes`` table (``schemas/layout.yaml``) per event or document that differs. Events are matched
-by ``event_id``, documents by ``doc_id``. A row present in both is *changed* when any column other
+``changes`` table (``schemas/layout.yaml``) per event, mention or document that differs. Events
+are matched by ``event_id``, mentions by ``mention_id``, documents by ``doc_id``. A row present in both is *changed* when any column other
 than ``run_id`` and ``extracted_at`` differs.
 
 Memory stays bounded by one column at a time: the id columns are read first, then every other
@@ -12,7 +12,17 @@ Why a row changed (``reason``) comes from the documents tables: a document that 
 sha256 changed or that is gone gives ``new_document`` / ``changed_document`` /
 ``removed_document``; for a document that did not change, a difference in the component versions
 (``VERSION_COLUMNS``) between the releases gives ``version_change``, anything else ``other``.
-Event ids hash the source file, so the events of an edited document show up as removed + added.
+Mention ids hash the source file, so the mentions of an edited document show up as removed + added.
+An event's document is the first of its ``doc_ids`` whose state changed (else its first document).
+
+Splits and merges of events between releases: an event id is derived from its first mention, so an
+event that gains or loses mentions keeps its id unless its first mention changes; a merge shows as
+the absorbed events ``removed`` and the surviving event ``changed`` (``n_mentions``, ``doc_ids``...),
+a split as a new event ``added`` and the old one ``changed``; the mentions involved show as
+``changed`` in their ``event_id`` column, which names the event each now belongs to.
+
+A previous release of another major layout version (1.x had no ``mentions`` table) is not
+compared: the change set is empty and its ``note`` says why.
 """
 from __future__ import annotations
 
@@ -33,7 +43,7 @@ TABLE = "changes"
 IGNORED_COLUMNS = frozenset({"run_id", "extracted_at"})
 #: the component versions recorded in every event row
 VERSION_COLUMNS = ("extractor_version", "model_name", "model_version", "ontology_version", "gazetteer_version")
-KEYS = {"events": "event_id", "documents": "doc_id"}
+KEYS = {"events": "event_id", "mentions": "mention_id", "documents": "doc_id"}
 CHANGE_KINDS = ("added", "removed", "changed")
 #: rows of each kind listed in CHANGES.md
 MARKDOWN_ROWS = 50
@@ -47,10 +57,11 @@ class ChangeSet:
     since: str | None
     rows: list[dict[str, Any]] = field(default_factory=list)
     component_changes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    note: str | None = None  # why the releases were not compared (another major layout version)
 
     @property
     def table(self) -> pa.Table:
-        """The ``changes`` table: events rows, then documents rows; added, removed, changed; by id."""
+        """The ``changes`` table: events, mentions, then documents rows; added, removed, changed; by id."""
         from .publish import to_table
 
         return to_table(self.rows, TABLE)
@@ -75,7 +86,7 @@ class ChangeSet:
                     kind[r["reason"]] = kind.get(r["reason"], 0) + 1
             tables[name] = {**self.counts(name), "by_reason": {k: dict(sorted(v.items()))
                                                                 for k, v in sorted(by_reason.items())}}
-        return {"since": self.since, "version": self.version, "tables": tables,
+        return {"since": self.since, "version": self.version, "tables": tables, "note": self.note,
                 "component_changes": {k: {"old": o, "new": n} for k, (o, n) in sorted(self.component_changes.items())}}
 
     def markdown(self, limit: int = MARKDOWN_ROWS) -> str:
@@ -83,6 +94,8 @@ class ChangeSet:
         if self.since is None:
             return (f"# Changes in {self.version}\n\nFirst release: there is no previous release to compare with "
                     "(`changes.parquet` is empty).\n")
+        if self.note:
+            return f"# Changes in {self.version} since {self.since}\n\n{self.note}\n"
         lines = [f"# Changes in {self.version} since {self.since}", "",
                  "| table | added | removed | changed |", "|---|---|---|---|"]
         for name in KEYS:
@@ -104,13 +117,13 @@ class ChangeSet:
                     lines.append(f"- ... {len(rows) - limit} more in `changes.parquet` / `changes.csv`")
                 lines.append("")
         if not self.rows:
-            lines += ["No event or document changed.", ""]
+            lines += ["No event, mention or document changed.", ""]
         return "\n".join(lines)
 
 
 def _row_line(row: dict[str, Any]) -> str:
     text = f"- `{row['id']}` ({row['reason']}"
-    if row["table"] == "events":
+    if row["table"] != "documents":
         text += f", document `{row['doc_id']}`"
     if row["changed_columns"]:
         text += "; columns: " + ", ".join(row["changed_columns"])
@@ -186,11 +199,27 @@ def _diff_table(old_dir: Path, new_dir: Path, table: str) -> _TableDiff:
 
 
 def _doc_ids_of(folder: Path, ids: set[str]) -> dict[str, str]:
-    """event_id -> doc_id for the given event ids of a release."""
+    """mention_id -> doc_id for the given mention ids of a release."""
+    pf = _parquet(folder, "mentions")
+    tbl = pf.read(columns=["mention_id", "doc_id"])
+    tbl = tbl.filter(pc.is_in(tbl.column("mention_id"), value_set=pa.array(sorted(ids), pa.string())))
+    return dict(zip(tbl.column("mention_id").to_pylist(), tbl.column("doc_id").to_pylist()))
+
+
+def _event_docs_of(folder: Path, ids: set[str]) -> dict[str, list[str]]:
+    """event_id -> doc_ids for the given event ids of a release."""
     pf = _parquet(folder, "events")
-    tbl = pf.read(columns=["event_id", "doc_id"])
+    tbl = pf.read(columns=["event_id", "doc_ids"])
     tbl = tbl.filter(pc.is_in(tbl.column("event_id"), value_set=pa.array(sorted(ids), pa.string())))
-    return dict(zip(tbl.column("event_id").to_pylist(), tbl.column("doc_id").to_pylist()))
+    return dict(zip(tbl.column("event_id").to_pylist(), tbl.column("doc_ids").to_pylist()))
+
+
+def _layout_major(folder: Path) -> str | None:
+    try:
+        meta = json.loads((Path(folder) / "datapackage.json").read_text(encoding="utf-8"))["eventextract"]
+        return str(meta["layout_version"]).split(".")[0]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _doc_states(old_dir: Path, new_dir: Path) -> dict[str, str]:
@@ -208,8 +237,8 @@ def _doc_states(old_dir: Path, new_dir: Path) -> dict[str, str]:
 
 def component_versions(folder: Path) -> dict[str, str]:
     """The component versions of a release: the distinct values of each ``VERSION_COLUMNS`` column
-    of its events (joined with ', '), else those recorded in datapackage.json."""
-    pf = _parquet(folder, "events")
+    of its mentions (joined with ', '), else those recorded in datapackage.json."""
+    pf = _parquet(folder, "mentions")
     out: dict[str, str] = {}
     if pf.metadata.num_rows:
         for name in VERSION_COLUMNS:
@@ -238,14 +267,27 @@ def compare(old_dir: str | Path, new_dir: str | Path, *, old_version: str | None
     old_dir, new_dir = Path(old_dir), Path(new_dir)
     old_version = old_version or release_version(old_dir)
     new_version = new_version or release_version(new_dir)
+    from .schema import layout_version
+
+    old_major = _layout_major(old_dir)
+    new_major = _layout_major(new_dir) or layout_version().split(".")[0]  # a release being written
+    if old_major is not None and new_major is not None and old_major != new_major:
+        return ChangeSet(version=new_version, since=old_version, note=(
+            f"Not compared: {old_version} has record layout {old_major}.x and {new_version} has {new_major}.x "
+            "(layout 2.0 renamed the mention table to `mentions` and added the `events` table)."))
     docs = _diff_table(old_dir, new_dir, "documents")
+    mentions = _diff_table(old_dir, new_dir, "mentions")
     events = _diff_table(old_dir, new_dir, "events")
     states = _doc_states(old_dir, new_dir)
     components = _component_changes(old_dir, new_dir)
     fallback = "version_change" if components else "other"
     component_text = "; ".join(f"{k}: {o} -> {n}" for k, (o, n) in sorted(components.items())) or None
-    doc_of = {**_doc_ids_of(old_dir, set(events.removed)),
-              **_doc_ids_of(new_dir, set(events.added) | set(events.changed))}
+    doc_of = {**_doc_ids_of(old_dir, set(mentions.removed)),
+              **_doc_ids_of(new_dir, set(mentions.added) | set(mentions.changed))}
+    for ident, doc_ids in {**_event_docs_of(old_dir, set(events.removed)),
+                           **_event_docs_of(new_dir, set(events.added) | set(events.changed))}.items():
+        doc_ids = list(doc_ids or [])
+        doc_of[ident] = next((d for d in doc_ids if d in states), doc_ids[0] if doc_ids else ident)
     rows: list[dict[str, Any]] = []
 
     def add(table: str, ident: str, change: str, doc_id: str, columns: list[str] | None) -> None:
@@ -254,7 +296,7 @@ def compare(old_dir: str | Path, new_dir: str | Path, *, old_version: str | None
                      "doc_id": doc_id, "reason": reason, "old_version": old_version, "new_version": new_version,
                      "component_changes": component_text if reason == "version_change" else None})
 
-    for table, diff in (("events", events), ("documents", docs)):
+    for table, diff in (("events", events), ("mentions", mentions), ("documents", docs)):
         for ident in diff.added:
             add(table, ident, "added", doc_of.get(ident, ident), None)
         for ident in diff.removed:
@@ -295,8 +337,8 @@ def check_since(out_dir: Path, since: str | None) -> None:
 
 
 def changes_for(previous: Path | None, new_dir: Path, version: str) -> ChangeSet:
-    """The change set of a release being written into ``new_dir`` (its events and documents
-    Parquet files already there): empty with ``since`` None when there is no previous release."""
+    """The change set of a release being written into ``new_dir`` (its events, mentions and
+    documents Parquet files already there): empty with ``since`` None when there is no previous release."""
     if previous is None:
         return ChangeSet(version=version, since=None)
     return compare(previous, new_dir, old_version=release_version(previous), new_version=version)

@@ -170,7 +170,7 @@ def diff(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
     limit: int = typer.Option(20, "--limit", min=0, help="Changes listed after the counts."),
 ) -> None:
-    """Show what was added, removed or changed between two local releases (events by event_id, documents by doc_id)."""
+    """Show what was added, removed or changed between two local releases (events by event_id, mentions by mention_id, documents by doc_id)."""
     from .changes import compare, diff_text
 
     try:
@@ -219,7 +219,7 @@ def doctor(
 
 
 @app.command()
-def schema(table: str = typer.Argument("events", help="events, documents, quarantine or changes"),
+def schema(table: str = typer.Argument("events", help="mentions, events, documents, quarantine or changes"),
            fmt: str = typer.Option("json-schema", "--format", help="json-schema, table-schema or markdown")) -> None:
     """Print the record layout of a table (derived from schemas/layout.yaml)."""
     from . import schema as sch

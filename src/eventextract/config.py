@@ -30,6 +30,17 @@ def default_cache_dir() -> Path:
     return Path(base) / "eventextract"
 
 
+def _polarities(value: Any) -> list[str]:
+    """The polarities named by a setting, checked against the layout's polarity enum."""
+    from . import schema
+
+    known = list(schema.table("mentions").field("polarity").enum or ())
+    items = [value] if isinstance(value, str) else list(value or [])
+    if not items or any(v not in known for v in items):
+        raise ConfigError("E003", f"event_polarities must be a non-empty list of {', '.join(known)}; got {value!r}")
+    return [p for p in known if p in items]
+
+
 @dataclass
 class Settings:
     model_name: str = "auto"
@@ -46,6 +57,9 @@ class Settings:
     gazetteer_files: list[Path] = field(default_factory=list)
     #: publish events whose polarity is not asserted (flagged in the polarity column)
     keep_non_asserted: bool = True
+    #: polarities of the mentions merged into rows of the events table (the others stay mention
+    #: rows with a null event_id): any of asserted, negated, hypothetical, future
+    event_polarities: list[str] = field(default_factory=lambda: ["asserted"])
     #: minimum confidence of a published event
     min_confidence: float = 0.0
     #: how far an event without a date of its own takes the narrative's date: "section" (any later
@@ -85,6 +99,8 @@ class Settings:
         for key, value in data.items():
             if key == "cache_dir":
                 value = Path(value)
+            elif key == "event_polarities":
+                value = _polarities(value)
             elif key in ("actor_files", "gazetteer_files"):
                 value = [Path(v) for v in (value or [])]
             kwargs[key] = value

@@ -30,11 +30,11 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
      "Asserted events per month of `date_start`, stacked by PLOVER event type (undated events are left out)."),
     ("figures/event_places.png", "Event places",
      "Where the events are placed: one point per resolved place at its latitude/longitude (equirectangular, "
-     "no basemap), sized by the number of event mentions there; the five most frequent places are numbered and named."),
+     "no basemap), sized by the number of events there; the five most frequent places are numbered and named."),
     ("figures/precision.png", "Date and place precision",
-     "Share of event rows by `date_precision` (undated rows as `undated`) and by `geo_precision`."),
+     "Share of rows of the events table by `date_precision` (undated events as `undated`) and by `geo_precision`."),
     ("figures/confidence.png", "Confidence",
-     "Distribution of the `confidence` score over all event rows (bins of 0.05)."),
+     "Distribution of the `confidence` score over all rows of the events table (bins of 0.05)."),
 )
 FIGSIZE = (8.0, 4.5)
 DPI = 100

@@ -26,13 +26,15 @@ from . import ingest
 from .analyse import analyse, batched, process_documents
 from .config import Settings
 from .resources import Resources, load_resources, settings_key
-from .rows import annotation, build_record, document_row, event_id
+from .rows import annotation, build_record, document_row, mention_id
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from .publish import ReleaseInfo
 
 __all__ = ["BatchOutput", "Resources", "Validated", "analyse", "annotate", "annotation", "build_record",
-           "document_row", "event_id", "finalize", "load_resources", "new_run_id", "plan_batches",
+           "document_row", "finalize", "mention_id", "load_resources", "new_run_id", "plan_batches",
            "process_documents", "process_files", "run", "sample_corpus_dir", "settings_key", "validate_batches"]
 
 
@@ -60,7 +62,7 @@ def plan_batches(inputs: Sequence[str | Path] | None, files_per_batch: int = 64)
 class BatchOutput:
     """What one batch contributes to a release (plain rows: cheap to pass between processes)."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     n_words: int = 0
@@ -77,7 +79,7 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
                                    for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
                                   settings.source_base_url)
     for result in process_documents(docs, res, run_id, extracted_at):
-        out.events.extend(e.as_dict() for e in result.events)
+        out.mentions.extend(e.as_dict() for e in result.events)
         out.documents.append(document_row(result))
         out.n_words += len(result.document.nlp_text.split())
     out.seconds = time.perf_counter() - started
@@ -86,7 +88,7 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
 
 @dataclass
 class Validated:
-    events: list[dict[str, Any]]
+    mentions: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     quarantine: list[dict[str, Any]]
 
@@ -95,38 +97,59 @@ def validate_batches(outputs: Iterable[BatchOutput], run_id: str) -> Validated:
     """JSON-Schema and row-rule checks; failing rows go to quarantine, documents get their counts."""
     from .validate import validate_rows
 
-    events: list[dict[str, Any]] = []
+    mentions: list[dict[str, Any]] = []
     documents: list[dict[str, Any]] = []
     for out in outputs:
-        events.extend(out.events)
+        mentions.extend(out.mentions)
         documents.extend(out.documents)
-    report = validate_rows(events, "events", run_id=run_id)
+    report = validate_rows(mentions, "mentions", run_id=run_id)
     quarantined = Counter(q.get("doc_id") for q in report.quarantined)
     published = Counter(e["doc_id"] for e in report.valid)
     for d in documents:
-        d["n_events"] = published.get(d["doc_id"], 0)
+        d["n_mentions"] = published.get(d["doc_id"], 0)
         d["n_quarantined"] = quarantined.get(d["doc_id"], 0)
-    return Validated(events=report.valid, documents=documents, quarantine=report.quarantined)
+    return Validated(mentions=report.valid, documents=documents, quarantine=report.quarantined)
 
 
 def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings: Settings,
              versions: dict[str, str], version: str | None = None, force: bool = False,
              created: dt.datetime | None = None, since: str | None = None) -> "ReleaseInfo":
-    """Build the Arrow tables, run the Great Expectations suites and publish the release (its
-    changelog against the release ``since``, default the latest one)."""
+    """Build the Arrow tables, merge the mentions into events (``eventextract.aggregate``), run the
+    Great Expectations suites and publish the release (its changelog against the release ``since``,
+    default the latest one)."""
     from .publish import to_table, write_release
-    from .validate import run_expectations
+    from .validate import run_expectations, run_link_expectations
 
-    tables = {"events": to_table(validated.events, "events"),
+    mentions = to_table(validated.mentions, "mentions")
+    mentions, events = aggregate_mentions(mentions, run_id=run_id, polarities=settings.event_polarities)
+    tables = {"mentions": mentions, "events": events,
               "documents": to_table(validated.documents, "documents"),
               "quarantine": to_table(validated.quarantine, "quarantine")}
     reports = {name: run_expectations(tbl, name) for name, tbl in tables.items()}
+    reports["events_mentions"] = run_link_expectations(tables["events"], tables["mentions"])
     sources = [{"title": d.get("title") or d["doc_id"], "path": d["path"], "sha256": d["sha256"]}
                for d in validated.documents]
     info = {"settings": settings.to_public_dict(), **versions}
-    return write_release(Path(out_dir), events=tables["events"], documents=tables["documents"],
+    return write_release(Path(out_dir), mentions=tables["mentions"], events=tables["events"],
+                         documents=tables["documents"],
                          quarantine=tables["quarantine"], version=version, force=force, run_id=run_id,
                          sources=sources, validation=reports, settings_info=info, created=created, since=since)
+
+
+def aggregate_mentions(mentions: "pa.Table", *, run_id: str,
+                       polarities: Sequence[str] = ("asserted",)) -> tuple["pa.Table", "pa.Table"]:
+    """The mentions table with its ``event_id`` column filled in, and the events table
+    (``eventextract.aggregate``: the merge rule)."""
+    import pyarrow as pa
+
+    from . import __version__
+    from .aggregate import aggregate
+    from .publish import to_table
+
+    agg = aggregate(mentions, run_id=run_id, extractor_version=__version__, polarities=tuple(polarities))
+    col = mentions.schema.get_field_index("event_id")
+    mentions = mentions.set_column(col, mentions.schema.field(col), pa.array(agg.event_ids, pa.string()))
+    return mentions, to_table(agg.events, "events")
 
 
 def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "output", *,

@@ -4,9 +4,11 @@ Layout of ``<out>/releases/<VERSION>/`` (VERSION is ``YYYY.MM.DD``, ``.1``, ``.2
 when the day's version is taken):
 
 =====================  ====================================================================
-``events.parquet``     the events table (Arrow schema of the layout, field descriptions in the
-                       field metadata, zstd compression)
-``events.csv``         the same rows, the layout's CSV columns, ISO dates, empty for null
+``mentions.parquet``   one row per event mention, with its provenance and its ``event_id`` (Arrow
+                       schema of the layout, field descriptions in the field metadata, zstd)
+``mentions.csv``       the same rows, the layout's CSV columns, ISO dates, empty for null
+``events.parquet``     one row per real-world event: its mentions merged (``eventextract.aggregate``)
+``events.csv``         the same (``doc_ids`` joined with `` | ``)
 ``documents.parquet``  one row per input document
 ``documents.csv``
 ``quarantine.parquet`` rows that failed validation, with their ``reasons`` (present when empty)
@@ -23,7 +25,7 @@ when the day's version is taken):
 =====================  ====================================================================
 
 Data Package design: every resource points at exactly one file. The Parquet files are the
-resources named after their table (``events``, ``documents``, ``quarantine``); each CSV export is
+resources named after their table (``mentions``, ``events``, ``documents``, ``quarantine``); each CSV export is
 its own resource named ``<table>-csv`` whose Table Schema lists the CSV columns only. Every
 resource carries ``bytes`` and ``hash`` (``sha256:<hex>``).
 
@@ -76,9 +78,9 @@ CSV_LIST_SEPARATOR = " | "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LOCK_NAME = ".releases.lock"  # beside releases/, which holds only releases
 #: Tables that get a CSV export besides Parquet.
-CSV_TABLES = ("events", "documents", "quarantine")
+CSV_TABLES = ("mentions", "events", "documents", "quarantine")
 #: Tables whose CSV export joins their list columns with `` | ``
-LIST_CSV_TABLES = ("quarantine", "changes")
+LIST_CSV_TABLES = ("events", "quarantine", "changes")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 
 
@@ -256,7 +258,7 @@ def _validation_summary(validation: Mapping[str, Any], version: str) -> str:
     return "\n".join(lines)
 
 
-def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
+def write_release(out_dir: Path, *, mentions: pa.Table, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                   version: str | None = None, force: bool = False, run_id: str, sources: list[dict],
                   validation: Mapping[str, "ExpectationReport"], settings_info: dict,
                   created: dt.datetime | None = None, since: str | None = None) -> ReleaseInfo:
@@ -275,7 +277,7 @@ def write_release(out_dir: Path, *, events: pa.Table, documents: pa.Table, quara
         releases.mkdir(parents=True, exist_ok=True)
         with release_lock(releases):
             recover(releases)
-            return _write_release(releases, events=events, documents=documents, quarantine=quarantine,
+            return _write_release(releases, mentions=mentions, events=events, documents=documents, quarantine=quarantine,
                                   version=version, force=force, run_id=run_id, sources=sources,
                                   validation=validation, settings_info=settings_info, created_utc=created_utc,
                                   since=since)
@@ -326,7 +328,7 @@ def recover(releases: Path) -> list[str]:
     return done
 
 
-def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
+def _write_release(releases: Path, *, mentions: pa.Table, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                    version: str | None, force: bool, run_id: str, sources: list[dict],
                    validation: Mapping[str, "ExpectationReport"], settings_info: dict,
                    created_utc: dt.datetime, since: str | None) -> ReleaseInfo:
@@ -336,7 +338,8 @@ def _write_release(releases: Path, *, events: pa.Table, documents: pa.Table, qua
     target = releases / version
     if target.exists() and not force:
         raise ReleaseError("E501", f"release {target} already exists (use --force to replace it)")
-    tables = {"events": _conform(events, "events"), "documents": _conform(documents, "documents"),
+    tables = {"mentions": _conform(mentions, "mentions"), "events": _conform(events, "events"),
+              "documents": _conform(documents, "documents"),
               "quarantine": _conform(quarantine, "quarantine")}
     previous = changelog.previous_release(releases, since, version)
 
@@ -421,7 +424,8 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
 
     figure_files = figures.write_figures(folder, tables["events"])
     (folder / "README.md").write_text(
-        readme_text(version=version, created=created, run_id=run_id, events=tables["events"],
+        readme_text(version=version, created=created, run_id=run_id, mentions=tables["mentions"],
+                    events=tables["events"],
                     documents=tables["documents"], quarantine=tables["quarantine"], sources=sources,
                     validation=validation, figures=figure_files), encoding="utf-8")
 
@@ -430,7 +434,8 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
         "name": PACKAGE_NAME,
         "title": "eventextract event dataset",
         "description": "Events (who did what to whom, when, where) extracted from text with PLOVER 0.8 event "
-                       "types, with provenance. The Parquet resources are named after their table; each CSV "
+                       "types: one row per event mention with its provenance (mentions), and one row per "
+                       "real-world event with the mentions that report it (events). The Parquet resources are named after their table; each CSV "
                        "export is a separate resource named '<table>-csv'.",
         "version": version,
         "created": iso_utc(created),

@@ -138,9 +138,11 @@ class EventCandidate:
 
 @dataclass(slots=True)
 class EventRecord:
-    """One row of the events table. Field names and order follow ``schemas/layout.yaml``."""
+    """One row of the mentions table (an event mention). Field names and order follow ``schemas/layout.yaml``;
+    ``event_id`` is filled in by ``eventextract.aggregate`` over the whole release."""
 
-    event_id: str
+    mention_id: str
+    event_id: str | None
     doc_id: str
     source_path: str
     source_sha256: str

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from .resources import Resources
 
 
-def event_id(document: Document, cand: EventCandidate) -> str:
+def mention_id(document: Document, cand: EventCandidate) -> str:
     """Stable id: the same input (document id and file bytes) read the same way gives the same id.
 
     The document id is part of it so that two copies of one file in a corpus keep distinct ids;
@@ -20,7 +20,7 @@ def event_id(document: Document, cand: EventCandidate) -> str:
     parts = [document.sha256, document.doc_id, str(document.body_start + cand.trigger.start),
              str(document.body_start + cand.trigger.end), cand.event_type, cand.polarity, cand.rule_id,
              _span_start(cand.actor), _span_start(cand.recipient)]
-    return "ev_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    return "mn_" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
 def _span_start(ref: ActorRef | None) -> str:
@@ -49,7 +49,7 @@ def build_record(document: Document, cand: EventCandidate, timex: Timex | None, 
     base = document.body_start
     etype = res.ontology.get(cand.event_type)
     rec = EventRecord(
-        event_id=event_id(document, cand), doc_id=document.doc_id, source_path=document.path,
+        mention_id=mention_id(document, cand), event_id=None, doc_id=document.doc_id, source_path=document.path,
         source_sha256=document.sha256, source_url=document.url, source_title=document.title,
         published=document.published, sentence_index=cand.sentence_index,
         sentence_start=cand.sentence.start + base, sentence_end=cand.sentence.end + base,
@@ -79,7 +79,7 @@ def document_row(res: DocumentResult) -> dict[str, Any]:
     d = res.document
     return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256, "title": d.title,
             "url": d.url, "published": d.published, "encoding": d.encoding, "n_chars": d.n_chars,
-            "n_sentences": res.n_sentences, "n_events": len(res.events), "n_quarantined": 0,
+            "n_sentences": res.n_sentences, "n_mentions": len(res.events), "n_quarantined": 0,
             "status": d.status, "error": d.error}
 
 

@@ -11,7 +11,11 @@ Two complementary checks, both derived from ``schemas/layout.yaml`` via ``evente
   (``schema.expectation_specs``), run on a whole Arrow table in an ephemeral, in-memory context.
   Its JSON results and a Markdown summary go into the release's ``validation/`` folder.
 
-``validate_release`` re-runs both on the Parquet files of a published release.
+* ``run_link_expectations``: Great Expectations on the link between the ``events`` table and
+  the ``mentions`` table (every mention's ``event_id`` exists, ``n_mentions``/``n_documents``
+  match the mentions, ``first_mention_id`` is a member).
+
+``validate_release`` re-runs all three on the Parquet files of a published release.
 
 Reasons are strings ``"<JSON pointer>: <message>"``, e.g. ``"/event_type: 'FOO' is not one of
 [...]"`` or ``"/date_end: 1990-01-01 is before /date_start 1990-02-01 [rule date_order]"``.
@@ -177,7 +181,7 @@ ROW_RULES: dict[str, Callable[[Mapping[str, Any]], str | None]] = {
 @dataclass
 class RowReport:
     """Outcome of ``validate_rows``: the rows that passed (unchanged) and one quarantine-table
-    row (event_id, doc_id, reasons, record, run_id) per row that failed."""
+    row (mention_id, doc_id, reasons, record, run_id) per row that failed."""
 
     valid: list[dict] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
@@ -203,7 +207,7 @@ def _pointer(path: Iterable[Any]) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
-def schema_reasons(row: Mapping[str, Any], table: str = "events") -> list[str]:
+def schema_reasons(row: Mapping[str, Any], table: str = "mentions") -> list[str]:
     """The JSON Schema violations of one (jsonable) row, one reason per problem."""
     reasons: list[str] = []
     validator = _validator(table)
@@ -229,7 +233,7 @@ def schema_reasons(row: Mapping[str, Any], table: str = "events") -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def rule_reasons(row: Mapping[str, Any], table: str = "events") -> list[str]:
+def rule_reasons(row: Mapping[str, Any], table: str = "mentions") -> list[str]:
     """The cross-field rule violations of one row (rules named by the table in layout.yaml)."""
     out: list[str] = []
     for name in schema.table(table).rules:
@@ -245,9 +249,11 @@ def quarantine_row(row: Mapping[str, Any], reasons: list[str], run_id: str = "")
     """The quarantine-table row of a rejected row: ids (when they are strings), the reasons and the
     whole row as JSON."""
     data = jsonable_row(row)
-    event_id, doc_id = data.get("event_id"), data.get("doc_id")
+    row_id, doc_id = data.get("mention_id"), data.get("doc_id")
+    if not isinstance(row_id, str):
+        row_id = data.get("event_id")  # a row of the events table
     return {
-        "event_id": event_id if isinstance(event_id, str) else None,
+        "mention_id": row_id if isinstance(row_id, str) else None,
         "doc_id": doc_id if isinstance(doc_id, str) else None,
         "reasons": list(reasons),
         "record": json.dumps(data, ensure_ascii=False, default=str),
@@ -255,7 +261,7 @@ def quarantine_row(row: Mapping[str, Any], reasons: list[str], run_id: str = "")
     }
 
 
-def validate_rows(rows: Iterable[Mapping[str, Any]], table: str = "events", run_id: str = "") -> RowReport:
+def validate_rows(rows: Iterable[Mapping[str, Any]], table: str = "mentions", run_id: str = "") -> RowReport:
     """Check rows against the table's JSON Schema, its ROW_RULES and the uniqueness of its unique
     fields. Rows that fail go to quarantine with every reason; none is dropped, nothing raises.
 
@@ -394,7 +400,7 @@ def _compact_result(raw: dict) -> dict:
     return json.loads(json.dumps(out, default=str))
 
 
-def run_expectations(tbl: pa.Table, table: str = "events") -> ExpectationReport:
+def run_expectations(tbl: pa.Table, table: str = "mentions") -> ExpectationReport:
     """Run the table's Great Expectations suite (built from ``schema.expectation_specs(table)``)
     on ``tbl`` as a pandas dataframe batch in an ephemeral context.
 
@@ -402,17 +408,23 @@ def run_expectations(tbl: pa.Table, table: str = "events") -> ExpectationReport:
     import (it takes seconds).
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
     import great_expectations.expectations as gxe
+
+    return _run_suite(tbl.to_pandas(date_as_object=True), table,
+                      [getattr(gxe, class_name)(**kwargs) for class_name, kwargs in schema.expectation_specs(table)])
+
+
+def _run_suite(frame: Any, table: str, expectations: list) -> ExpectationReport:
+    import great_expectations as gx
 
     context = _gx_context()
     batch = (context.data_sources.add_pandas(f"eventextract_{table}")
              .add_dataframe_asset(table)
              .add_batch_definition_whole_dataframe("whole_table")
-             .get_batch(batch_parameters={"dataframe": tbl.to_pandas(date_as_object=True)}))
+             .get_batch(batch_parameters={"dataframe": frame}))
     suite = gx.ExpectationSuite(name=f"eventextract.{table}")
-    for class_name, kwargs in schema.expectation_specs(table):
-        suite.add_expectation(getattr(gxe, class_name)(**kwargs))
+    for expectation in expectations:
+        suite.add_expectation(expectation)
     with warnings.catch_warnings():
         # pandas warns that layout patterns have groups (str.contains does not need them)
         warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
@@ -421,6 +433,49 @@ def run_expectations(tbl: pa.Table, table: str = "events") -> ExpectationReport:
     results = [_compact_result(r) for r in raw.get("results", [])]
     return ExpectationReport(success=bool(result.success), table=table, statistics=dict(raw.get("statistics", {})),
                              results=results, gx_version=str(gx.__version__), gx_result=raw)
+
+
+#: Name of the report of the check between the events and the mentions tables.
+LINK_TABLE = "events_mentions"
+
+
+def link_frame(events: pa.Table, mentions: pa.Table) -> Any:
+    """One row per event id named by either table: whether the events table has it
+    (``in_events``), its ``n_mentions``/``n_documents`` as published, the same counted from the
+    mentions that point to it (``counted_mentions``/``counted_documents``), and whether its
+    ``first_mention_id`` is one of those mentions (``first_is_member``)."""
+    import pandas as pd
+
+    ev = events.select(["event_id", "n_mentions", "n_documents", "first_mention_id"]).to_pandas()
+    mn = mentions.select(["mention_id", "event_id", "doc_id"]).to_pandas()
+    mn = mn[mn["event_id"].notna()]
+    counted = mn.groupby("event_id").agg(counted_mentions=("mention_id", "size"),
+                                         counted_documents=("doc_id", "nunique")).reset_index()
+    frame = ev.merge(counted, on="event_id", how="outer", indicator=True)
+    frame["in_events"] = frame["_merge"] != "right_only"
+    members = set(zip(mn["event_id"], mn["mention_id"]))
+    frame["first_is_member"] = [(e, m) in members for e, m in zip(frame["event_id"], frame["first_mention_id"])]
+    frame = frame.drop(columns="_merge")
+    for col in ("n_mentions", "n_documents", "counted_mentions", "counted_documents"):
+        frame[col] = frame[col].fillna(0).astype("int64")
+    return frame.sort_values("event_id", kind="stable").reset_index(drop=True)
+
+
+def run_link_expectations(events: pa.Table, mentions: pa.Table) -> ExpectationReport:
+    """Great Expectations on :func:`link_frame`: every event id a mention names is in the events
+    table, every event has as many mentions and documents as it says (so no event is empty), and
+    its first mention is one of its own."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations.expectations as gxe
+
+    expectations = [
+        gxe.ExpectColumnValuesToBeInSet(column="in_events", value_set=[True]),
+        gxe.ExpectColumnValuesToBeInSet(column="first_is_member", value_set=[True]),
+        gxe.ExpectColumnValuesToBeBetween(column="counted_mentions", min_value=1),
+        gxe.ExpectColumnPairValuesToBeEqual(column_A="n_mentions", column_B="counted_mentions"),
+        gxe.ExpectColumnPairValuesToBeEqual(column_A="n_documents", column_B="counted_documents"),
+    ]
+    return _run_suite(link_frame(events, mentions), LINK_TABLE, expectations)
 
 
 # --------------------------------------------------------------------------------------------
@@ -480,11 +535,13 @@ MAX_ROW_PROBLEMS = 20
 
 def validate_release(release_dir: Path) -> ValidationSummary:
     """Re-check a published release: each table's Parquet file must exist, have the layout's
-    Arrow schema, and its rows must pass ``validate_rows`` and ``run_expectations``."""
+    Arrow schema, and its rows must pass ``validate_rows`` and ``run_expectations``; the events
+    and mentions tables must agree (``run_link_expectations``)."""
     import pyarrow.parquet as pq
 
     release_dir = Path(release_dir)
     summary = ValidationSummary(release_dir=release_dir)
+    loaded: dict[str, pa.Table] = {}
     for name in schema.table_names():
         check = TableValidation(table=name)
         summary.tables[name] = check
@@ -512,7 +569,15 @@ def validate_release(release_dir: Path) -> ValidationSummary:
         report = validate_rows(rows, name)
         check.n_invalid = len(report.quarantined)
         for q in report.quarantined[:MAX_ROW_PROBLEMS]:
-            ident = q.get("event_id") or q.get("doc_id") or "?"
+            ident = q.get("mention_id") or q.get("doc_id") or "?"
             check.problems.extend(f"row {ident}: {r}" for r in q["reasons"])
         check.expectations = run_expectations(tbl, name)
+        loaded[name] = tbl
+    link = TableValidation(table=LINK_TABLE)
+    if "events" in loaded and "mentions" in loaded:
+        link.n_rows = loaded["events"].num_rows
+        link.expectations = run_link_expectations(loaded["events"], loaded["mentions"])
+    else:
+        link.problems.append("not checked: the events or the mentions table is unreadable")
+    summary.tables[LINK_TABLE] = link
     return summary

@@ -62,7 +62,7 @@ def _safe_rel(rel: str) -> bool:
 
 
 #: Files every release holds (besides validation/*).
-REQUIRED_FILES = ("events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
+REQUIRED_FILES = ("mentions.parquet", "mentions.csv", "events.parquet", "events.csv", "documents.parquet", "documents.csv", "quarantine.parquet",
                   "quarantine.csv", "changes.parquet", "changes.csv", "CHANGES.md", "datapackage.json", "README.md",
                   "SHA256SUMS", "validation/summary.md")
 
