@@ -208,3 +208,54 @@ def test_unrelated_document_changes_no_existing_event(a, b, c, doc) -> None:
     for e in new.events:
         if e["event_id"] in old_events:
             assert {k: v for k, v in e.items()} == old_events[e["event_id"]]
+
+
+# --- same-stem back-references, repetition, close reports at one place ---------------------------
+
+
+def test_trigger_stems_strip_endings_and_light_words() -> None:
+    from eventextract.aggregate import trigger_stems
+
+    assert trigger_stems("the bombardment") == trigger_stems("bombarded") == frozenset({"bombard"})
+    assert trigger_stems("captured") == trigger_stems("capturing") == trigger_stems("capture")
+    assert trigger_stems("came under") == frozenset()
+    assert not trigger_stems("shelled") & trigger_stems("stormed")
+
+
+def test_back_reference_prefers_the_mention_with_the_same_word() -> None:
+    month = dict(date_start=D(2001, 3, 1), date_end=D(2001, 3, 31), date_precision="month")
+    rows = [row("a", 0, "blockaded", "Red units blockaded the town in March.", **month, **TOWN),
+            row("a", 1, "raids", "Red raids hit the valley that month.", **month),
+            row("a", 2, "blockade", "The blockade cut off the water supply.", actor_country=None, actor_name=None,
+                **month)]
+    res = run(rows)
+    # "the blockade" names the blockading, not the nearer raids
+    assert not same(res, 0, 1)
+    assert same(res, 0, 2) and not same(res, 1, 2)
+
+
+def test_repetition_of_the_action_at_the_same_place_links_far_apart() -> None:
+    month = dict(date_start=D(2001, 3, 1), date_end=D(2001, 3, 31), date_precision="month")
+    rows = [row("a", 0, "captured", "Red units captured Townsville in March.", **month, **TOWN),
+            row("a", 12, "captured", "After Townsville was captured, refugees fled.", actor_country=None,
+                actor_name=None, date_start=D(2001, 3, 9), date_end=D(2001, 3, 9), date_precision="day", **TOWN)]
+    assert same(run(rows), 0, 1)
+
+
+def test_repetition_needs_the_same_place_and_overlapping_dates() -> None:
+    rows = [row("a", 0, "captured", "Red units captured Townsville.", **TOWN),
+            row("a", 8, "captured", "Red units captured Otherton.", **OTHER_TOWN),
+            row("a", 9, "captured", "Red units captured Townsville again.", date_start=D(2002, 5, 1),
+                date_end=D(2002, 5, 1), **TOWN)]
+    res = run(rows)
+    assert not same(res, 0, 1) and not same(res, 0, 2)
+
+
+def test_close_report_over_a_month_needs_one_shared_place() -> None:
+    month = dict(date_start=D(2001, 3, 1), date_end=D(2001, 3, 31), date_precision="month")
+    at_town = [row("a", 0, "shelled", "Red guns shelled Townsville in March.", **month, **TOWN),
+               row("a", 1, "pounded", "Red guns pounded Townsville day and night.", **month, **TOWN)]
+    assert same(run(at_town), 0, 1)
+    nowhere = [row("a", 0, "shelled", "Red guns shelled the hills in March.", **month),
+               row("a", 1, "pounded", "Red guns pounded the hills again.", **month)]
+    assert not same(run(nowhere), 0, 1)

@@ -59,8 +59,12 @@ def test_record_sets_follow_the_layout(doc):
             assert fld["source"] == {"fileObject": {"@id": f"{name}.parquet"}, "extract": {"column": fld["name"]}}
             assert fld["dataType"] in {dt for dt, _ in croissant.DATA_TYPES.values()}
     assert sets["events"]["key"] == {"@id": "events/event_id"}
-    reasons = next(f for f in sets["quarantine"]["field"] if f["name"] == "reasons")
-    assert reasons["isArray"] is True and reasons["dataType"] == "sc:Text"
+    assert sets["mentions"]["key"] == {"@id": "mentions/mention_id"}
+    for table, name in (("quarantine", "reasons"), ("events", "doc_ids")):
+        listed = next(f for f in sets[table]["field"] if f["name"] == name)
+        assert listed["isArray"] is True and listed["dataType"] == "sc:Text", (table, name)
+    scalar = next(f for f in sets["mentions"]["field"] if f["name"] == "event_id")
+    assert not scalar.get("isArray")
 
 
 def test_checksummed_and_verified(release):
@@ -83,18 +87,24 @@ def test_mlcroissant_validates_and_reads_the_records(release):
         records = list(dataset.records(record_set=table))
         assert len(records) == pq.read_metadata(release.path / f"{table}.parquet").num_rows
     first = next(iter(dataset.records(record_set="events")))
-    ids = set(pq.read_table(release.path / "events.parquet", columns=["event_id"]).column(0).to_pylist())
-    assert first["events/event_id"].decode() in ids
+    events = {r["event_id"]: r for r in pq.read_table(release.path / "events.parquet").to_pylist()}
+    assert first["events/event_id"].decode() in events
+    doc_ids = [d.decode() if isinstance(d, bytes) else d for d in first["events/doc_ids"]]
+    assert doc_ids == events[first["events/event_id"].decode()]["doc_ids"]
+    mentions = pq.read_table(release.path / "mentions.parquet", columns=["mention_id", "event_id"]).to_pylist()
+    read = {r["mentions/mention_id"].decode(): r["mentions/event_id"] for r in dataset.records(record_set="mentions")}
+    assert read == {m["mention_id"]: (m["event_id"].encode() if m["event_id"] else None) for m in mentions}
 
 
 def test_empty_release_validates(tmp_path):
     mlc = pytest.importorskip("mlcroissant")
     empty = {name: publish.to_table([], name) for name in schema.table_names()}
-    info = publish.write_release(tmp_path, events=empty["events"], documents=empty["documents"],
-                                 quarantine=empty["quarantine"], run_id="run-empty", sources=[],
-                                 validation={}, settings_info={}, version="empty")
+    info = publish.write_release(tmp_path, mentions=empty["mentions"], events=empty["events"],
+                                 documents=empty["documents"], quarantine=empty["quarantine"], run_id="run-empty",
+                                 sources=[], validation={}, settings_info={}, version="empty")
     dataset = mlc.Dataset(jsonld=str(info.path / "croissant.json"))
     assert list(dataset.records(record_set="events")) == []
+    assert list(dataset.records(record_set="mentions")) == []
 
 
 def test_croissant_json_is_pure(release):

@@ -105,3 +105,39 @@ def test_cli_eval_reports_unreadable_input_as_an_error(tmp_path) -> None:
         res = runner.invoke(app, ["eval", *args])
         assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception
         assert "error: cannot score" in res.output
+
+
+def test_cli_eval_scores_the_grouping_with_clusters(tmp_path) -> None:
+    """`eval --clusters` adds the mention -> event scores; an events table is refused, not scored as mentions."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from eventextract.cli import app
+    from eventextract.evaluate_clusters import score_clusters
+
+    sentences = ["Rebels shelled the port at dawn.", "The shelling burned two ships.", "Rebels stormed the fort."]
+    triggers = ["shelled", "shelling", "stormed"]
+    rows = [{"doc_id": "a.txt", "sentence_text": s, "trigger_text": t, "trigger_start": i * 100, "sentence_start": i * 100,
+             "event_type": "ASSAULT", "polarity": "asserted", "event_id": "ev_1" if i < 2 else "ev_2",
+             "mention_id": f"mn_{i}"} for i, (s, t) in enumerate(zip(sentences, triggers))]
+    release = tmp_path / "rel"
+    release.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows), release / "mentions.parquet")
+    gold = [{"doc": "a.txt", "evidence": s, "trigger": t, "event_type": "ASSAULT"} for s, t in zip(sentences, triggers)]
+    clusters = [{**g, "cluster": "c1" if i < 2 else "c2"} for i, g in enumerate(gold)]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold), encoding="utf-8")
+    (tmp_path / "clusters.jsonl").write_text("".join(json.dumps(c) + "\n" for c in clusters), encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", "--gold", str(tmp_path / "gold.jsonl"), "--events", str(release),
+                                   "--clusters", str(tmp_path / "clusters.jsonl"), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["typed"]["tp"] == 3
+    assert out["clusters"] == score_clusters(rows, gold, clusters)
+    assert out["clusters"]["pairwise"]["f1"] == 1.0 and out["clusters"]["n_gold_pairs"] == 1
+
+    pq.write_table(pa.Table.from_pylist([{"event_id": "ev_1", "first_mention_id": "mn_0", "n_mentions": 2}]),
+                   tmp_path / "events.parquet")
+    res = CliRunner().invoke(app, ["eval", "--gold", str(tmp_path / "gold.jsonl"), "--events",
+                                   str(tmp_path / "events.parquet")])
+    assert res.exit_code == 1 and "is an events table" in res.output

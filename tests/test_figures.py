@@ -11,29 +11,61 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from eventextract import figures, publish, schema
+from eventextract import figures, pipeline, publish, schema
 from eventextract.card import readme_text
 
-from test_validate import make_event
+from test_publish import make_mention
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXPECTED = [rel for rel, _, _ in figures.FIGURES]
+#: the figures count negated events too (flagged); a run that aggregates that polarity publishes them
+POLARITIES = ("asserted", "negated")
 
 
-@pytest.fixture(scope="module")
-def events() -> pa.Table:
+def _mentions() -> list[dict]:
+    """24 mentions, each in a document of its own, on distinct days: 24 events (3 negated)."""
     rows = []
     places = [("Town A", 40.1, 46.2), ("Town B", 41.5, 44.8), ("Town C", 43.0, 45.0), ("Town D", 39.9, 47.1),
               ("Town E", 40.7, 43.9), ("Town F", 42.2, 48.0)]
     for i in range(24):
         name, lat, lon = places[i % len(places)] if i % 7 else (None, None, None)
         day = dt.date(1992, 1 + i % 12, 1 + i % 27) if i % 5 else None
-        rows.append(make_event(
-            i, event_type=("ASSAULT", "AGREE", "PROTEST")[i % 3], polarity="negated" if i % 11 == 0 else "asserted",
+        rows.append(make_mention(
+            i, doc_id=f"doc{i}.txt", event_type=("ASSAULT", "AGREE", "PROTEST")[i % 3],
+            quad_class=("material_conflict", "verbal_cooperation", "verbal_conflict")[i % 3],
+            polarity="negated" if i % 11 == 0 else "asserted",
             date_start=day, date_end=day, date_precision=("day", "month", "year")[i % 3] if day else None,
             place_name=name, latitude=lat, longitude=lon, geonameid=1000 + i % len(places) if name else None,
             geo_precision="populated_place" if name else "none", confidence=round((i % 20) / 20 + 0.01, 2)))
-    return publish.to_table(rows, "events")
+    return rows
+
+
+def _second_reports(rows: list[dict]) -> list[dict]:
+    """A second mention of each mention's event, in the next sentence of the same document, referring
+    back to it ("the shelling") with a lower confidence: aggregation folds it into the same event."""
+    offsets = [f.name for f in schema.table("mentions").fields
+               if f.type == "int64" and f.name.endswith(("_start", "_end"))]
+    return [{**r, **{k: r[k] + 80 for k in offsets if r[k] is not None},
+             "mention_id": "mn_" + hashlib.sha256(f"again {r['mention_id']}".encode()).hexdigest()[:24],
+             "sentence_index": 1, "trigger_text": "the shelling", "confidence": r["confidence"] / 2}
+            for r in rows]
+
+
+def _aggregate(rows: list[dict]) -> tuple[pa.Table, pa.Table]:
+    return pipeline.aggregate_mentions(publish.to_table(rows, "mentions"), run_id="run-fig", polarities=POLARITIES)
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[pa.Table, pa.Table]:
+    """(mentions, events) of the 24 mentions."""
+    return _aggregate(_mentions())
+
+
+@pytest.fixture(scope="module")
+def events(tables) -> pa.Table:
+    mentions, events = tables
+    assert events.num_rows == 24 and sorted(set(events.column("polarity").to_pylist())) == ["asserted", "negated"]
+    return events
 
 
 def _digests(folder: Path, rels: list[str]) -> dict[str, str]:
@@ -89,12 +121,12 @@ def test_no_pyplot_state(tmp_path, events):
         assert pyplot.get_fignums() == []
 
 
-def test_card_references_every_figure(tmp_path, events):
+def test_card_references_every_figure(tmp_path, tables, events):
     written = figures.write_figures(tmp_path, events)
     empty = {name: publish.to_table([], name) for name in ("documents", "quarantine")}
     text = readme_text(version="1.0", created=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), run_id="r",
-                       events=events, documents=empty["documents"], quarantine=empty["quarantine"], sources=[],
-                       validation={}, figures=written)
+                       mentions=tables[0], events=events, documents=empty["documents"],
+                       quarantine=empty["quarantine"], sources=[], validation={}, figures=written)
     links = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", text)
     assert links == EXPECTED
     assert "## Figures" in text and "`figures/`" in text and "`croissant.json`" in text
@@ -102,9 +134,9 @@ def test_card_references_every_figure(tmp_path, events):
         assert not Path(rel).is_absolute() and (tmp_path / rel).is_file()
 
 
-def test_release_card_shows_the_release_figures(tmp_path, events):
+def test_release_card_shows_the_release_figures(tmp_path, tables, events):
     empty = {name: publish.to_table([], name) for name in schema.table_names()}
-    info = publish.write_release(tmp_path, events=events, documents=empty["documents"],
+    info = publish.write_release(tmp_path, mentions=tables[0], events=events, documents=empty["documents"],
                                  quarantine=empty["quarantine"], run_id="run-fig", sources=[], validation={},
                                  settings_info={}, version="fig")
     text = (info.path / "README.md").read_text(encoding="utf-8")
@@ -112,3 +144,20 @@ def test_release_card_shows_the_release_figures(tmp_path, events):
         assert f"]({rel})" in text and (info.path / rel).is_file()
         assert rel in info.sha256  # covered by SHA256SUMS
     assert publish.verify_release(info.path).ok
+
+
+def test_release_figures_are_drawn_from_the_events_table(tmp_path, tables, events):
+    """Two mentions of every event draw the same figures as one: a release counts events, not mentions."""
+    twice = _mentions() + _second_reports(_mentions())
+    mentions2, events2 = _aggregate(twice)
+    assert mentions2.num_rows == 48 and events2.num_rows == events.num_rows
+    assert set(events2.column("n_mentions").to_pylist()) == {2}
+    assert events2.column("event_id").to_pylist() == events.column("event_id").to_pylist()  # same first mentions
+    empty = {name: publish.to_table([], name) for name in ("documents", "quarantine")}
+    info = publish.write_release(tmp_path / "out", mentions=mentions2, events=events2, documents=empty["documents"],
+                                 quarantine=empty["quarantine"], run_id="run-fig", sources=[], validation={},
+                                 settings_info={}, version="twice")
+    alone = _digests(tmp_path / "one", figures.write_figures(tmp_path / "one", events))
+    assert _digests(info.path, EXPECTED) == alone
+    # drawn from the mentions instead, the same rows would give other pictures (each event counted twice)
+    assert _digests(tmp_path / "m", figures.write_figures(tmp_path / "m", mentions2)) != alone

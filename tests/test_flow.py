@@ -38,7 +38,14 @@ def test_flow_local_runner(harness, corpus: Path, tmp_path: Path) -> None:
     assert path == (tmp_path / "out" / "releases" / "1.0.0")
     docs = pq.read_table(path / "documents.parquet").to_pylist()
     assert sorted(d["doc_id"] for d in docs) == ["a.txt", "b.md", "c.txt"]
-    assert pq.read_table(path / "events.parquet").num_rows >= 2
+    mentions = pq.read_table(path / "mentions.parquet").to_pylist()
+    assert len(mentions) >= 2
+    # the flow publishes the events table too, built from the mentions
+    events = pq.read_table(path / "events.parquet").to_pylist()
+    asserted = {m["event_id"] for m in mentions if m["polarity"] == "asserted"}
+    assert events and asserted == {e["event_id"] for e in events}
+    assert sum(e["n_mentions"] for e in events) == sum(1 for m in mentions if m["event_id"] is not None)
+    assert (path / "validation" / "events_mentions.json").is_file()
     with get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts()}
     assert "eventextract-run" in keys
@@ -54,6 +61,8 @@ def test_flow_dask_runner(harness, corpus: Path, tmp_path: Path) -> None:
     path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="dask", runner="dask",
                          workers=1, batch_files=2))
     assert pq.read_table(path / "documents.parquet").num_rows == 3
+    assert pq.read_table(path / "mentions.parquet").num_rows >= 2
+    assert pq.read_table(path / "events.parquet").num_rows >= 1
 
 
 def test_rows_do_not_depend_on_worker_count(harness, corpus: Path, tmp_path: Path) -> None:
@@ -66,7 +75,8 @@ def test_rows_do_not_depend_on_worker_count(harness, corpus: Path, tmp_path: Pat
     for workers in (1, 3):
         path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / f"w{workers}"), release="r",
                              workers=workers, batch_files=1))
-        tables[workers] = {t: pq.read_table(path / f"{t}.parquet").drop_columns(
-            [c for c in ("run_id", "extracted_at") if t == "events"]).to_pylist() for t in ("events", "documents")}
+        volatile = {"mentions": ["run_id", "extracted_at"], "events": ["run_id"], "documents": []}
+        tables[workers] = {t: pq.read_table(path / f"{t}.parquet").drop_columns(cols).to_pylist()
+                           for t, cols in volatile.items()}
     assert tables[1] == tables[3]
-    assert len(tables[1]["events"]) >= 3
+    assert len(tables[1]["mentions"]) >= 3 and len(tables[1]["events"]) >= 1

@@ -129,17 +129,28 @@ def test_every_file_is_recorded_with_its_status_and_code(hostile_release) -> Non
     assert got == expect
 
 
+GOOD_DOCS = ("good_a.txt", "copy/good_a.txt", "latin1.txt", "utf16_bom.txt", "utf16le_nobom.txt", "utf8_bom.txt",
+             "crlf.txt", "formula.md", "wire.jsonl#w1", "wire.jsonl#../../etc/passwd")
+
+
 def test_good_documents_still_yield_events(hostile_release) -> None:
     path, expect, _ = hostile_release
-    events = pq.read_table(path / "events.parquet").to_pylist()
+    mentions = pq.read_table(path / "mentions.parquet").to_pylist()
     by_doc: dict[str, int] = {}
-    for e in events:
-        by_doc[e["doc_id"]] = by_doc.get(e["doc_id"], 0) + 1
-    for doc_id in ("good_a.txt", "copy/good_a.txt", "latin1.txt", "utf16_bom.txt", "utf16le_nobom.txt",
-                   "utf8_bom.txt", "crlf.txt", "formula.md", "wire.jsonl#w1", "wire.jsonl#../../etc/passwd"):
+    for m in mentions:
+        by_doc[m["doc_id"]] = by_doc.get(m["doc_id"], 0) + 1
+    for doc_id in GOOD_DOCS:
         assert by_doc.get(doc_id, 0) >= 1, doc_id
-    ids = [e["event_id"] for e in events]
-    assert len(ids) == len(set(ids))  # identical files keep distinct event ids
+    ids = [m["mention_id"] for m in mentions]
+    assert len(ids) == len(set(ids))  # identical files keep distinct mention ids
+    # and their asserted mentions become rows of the events table, consistent with the mentions
+    events = pq.read_table(path / "events.parquet").to_pylist()
+    event_ids = [e["event_id"] for e in events]
+    assert len(event_ids) == len(set(event_ids))
+    named = [m["event_id"] for m in mentions if m["event_id"] is not None]
+    assert set(named) == set(event_ids) and sum(e["n_mentions"] for e in events) == len(named)
+    in_events = {d for e in events for d in e["doc_ids"]}
+    assert set(GOOD_DOCS) <= in_events
 
 
 def test_yaml_tags_are_never_executed(hostile_release) -> None:
@@ -153,10 +164,16 @@ def test_csv_is_formula_safe_and_parquet_verbatim(hostile_release) -> None:
     with (path / "documents.csv").open(encoding="utf-8", newline="") as fh:
         rows = {r["doc_id"]: r for r in csv.DictReader(fh)}
     assert rows["formula.md"]["title"] == "'" + FORMULA_TITLE
-    with (path / "events.csv").open(encoding="utf-8", newline="") as fh:
-        cells = [c for r in csv.reader(fh) for c in r]
-    risky = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _is_number(c)]
-    assert risky == []
+    for table in ("mentions", "events", "documents", "quarantine"):
+        with (path / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            cells = [c for r in csv.reader(fh) for c in r]
+        risky = [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r")) and not _is_number(c)]
+        assert risky == [], table
+    with (path / "mentions.csv").open(encoding="utf-8", newline="") as fh:
+        titles = {r["source_title"] for r in csv.DictReader(fh) if r["doc_id"] == "formula.md"}
+    assert titles == {"'" + FORMULA_TITLE}
+    mentions = pq.read_table(path / "mentions.parquet").to_pylist()
+    assert {m["source_title"] for m in mentions if m["doc_id"] == "formula.md"} == {FORMULA_TITLE}
 
 
 def _is_number(cell: str) -> bool:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventextract import evaluate, ingest, publish, validate
-from test_validate import make_event
+from test_validate import make_event, make_mention
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 text_st = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=400)
@@ -50,24 +50,36 @@ def test_front_matter_body_start_points_at_the_body(title: str, body: str) -> No
 @given(lat=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e4, max_value=1e4),
        fat=st.tuples(st.integers(0, 1000), st.integers(0, 1000)))
 def test_rows_are_either_valid_or_quarantined_with_a_reason(lat: float, fat: tuple[int, int]) -> None:
-    row = make_event(1, latitude=lat, fatalities_low=fat[0], fatalities_high=fat[1])
-    report = validate.validate_rows([row, make_event(2)], run_id="r")
+    row = make_mention(1, latitude=lat, fatalities_low=fat[0], fatalities_high=fat[1])
+    report = validate.validate_rows([row, make_mention(2)], "mentions", run_id="r")
     assert len(report.valid) + len(report.quarantined) == 2  # never dropped
     bad = not -90 <= lat <= 90 or fat[0] > fat[1]
     assert (len(report.quarantined) == 1) == bad
     for q in report.quarantined:
-        assert q["reasons"] and q["doc_id"] == row["doc_id"]
+        assert q["reasons"] and q["doc_id"] == row["doc_id"] and q["mention_id"] == row["mention_id"]
+    # the same for a row of the events table (no doc_id: named by its event_id)
+    event = make_event(1, latitude=lat, fatalities_low=fat[0], fatalities_high=fat[1])
+    report = validate.validate_rows([event, make_event(2)], "events", run_id="r")
+    assert len(report.valid) + len(report.quarantined) == 2
+    assert (len(report.quarantined) == 1) == bad
+    for q in report.quarantined:
+        assert q["reasons"] and q["mention_id"] == event["event_id"]
 
 
 @SETTINGS
 @given(n=st.integers(0, 5))
 def test_valid_rows_round_trip_through_parquet(n: int) -> None:
-    rows = [make_event(i) for i in range(n)]
-    tbl = publish.to_table(rows, "events")
-    buf = io.BytesIO()
-    pq.write_table(tbl, buf)
-    back = pq.read_table(io.BytesIO(buf.getvalue()))
-    assert back.to_pylist() == tbl.to_pylist() and back.schema.names == tbl.schema.names
+    for table, make in (("mentions", make_mention), ("events", make_event)):
+        rows = [make(i) for i in range(n)]
+        if table == "events":  # list column of any length
+            for i, r in enumerate(rows):
+                r["doc_ids"] = [f"doc{j}.txt" for j in range(i + 1)]
+                r["n_documents"] = i + 1
+        tbl = publish.to_table(rows, table)
+        buf = io.BytesIO()
+        pq.write_table(tbl, buf)
+        back = pq.read_table(io.BytesIO(buf.getvalue()))
+        assert back.to_pylist() == tbl.to_pylist() == rows and back.schema.names == tbl.schema.names
 
 
 @SETTINGS

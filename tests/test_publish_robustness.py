@@ -19,7 +19,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-#: publishes the tables in SRC (``copies`` times the events, to make the write take a while)
+#: publishes the tables in SRC (``copies`` times the mentions and events, to make the write take a while)
 WRITER = r"""
 import datetime as dt, resource, signal, sys
 from pathlib import Path
@@ -27,14 +27,15 @@ import pyarrow as pa, pyarrow.parquet as pq
 from eventextract.publish import write_release
 from eventextract.errors import ReleaseError
 src, out, version, force, copies, fsize = sys.argv[1], sys.argv[2], sys.argv[3] or None, sys.argv[4] == "1", int(sys.argv[5]), int(sys.argv[6])
-tables = {n: pq.read_table(Path(src) / f"{n}.parquet") for n in ("events", "documents", "quarantine")}
-tables["events"] = pa.concat_tables([tables["events"]] * copies)
+tables = {n: pq.read_table(Path(src) / f"{n}.parquet") for n in ("mentions", "events", "documents", "quarantine")}
+for n in ("mentions", "events"):
+    tables[n] = pa.concat_tables([tables[n]] * copies)
 if fsize:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 print("ready", flush=True)
 try:
-    info = write_release(Path(out), events=tables["events"], documents=tables["documents"],
+    info = write_release(Path(out), mentions=tables["mentions"], events=tables["events"], documents=tables["documents"],
                          quarantine=tables["quarantine"], version=version, force=force, run_id="run-test",
                          sources=[], validation={}, settings_info={},
                          created=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
@@ -75,6 +76,8 @@ def source_release(tmp_path_factory) -> Path:
                                     "shelled the village of Drenica two days later.\n", encoding="utf-8")
     info = pipeline.run([d / "in"], d / "out", version="src",
                         settings=Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"])))
+    # something to publish: the writers copy these tables
+    assert info.counts["mentions"] >= 2 and info.counts["events"] >= 1, info.counts
     return Path(info.path)
 
 

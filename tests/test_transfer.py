@@ -127,23 +127,28 @@ def test_download_latest_reproduces_release(local_release, http_root, tmp_path):
     assert res.output.strip().endswith(str(folder))
     assert sorted(p.name for p in dest.iterdir()) == [VERSION]
     subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=folder, check=True)
+    copied = set()
     for p in local_release.rglob("*"):
         if p.is_file():
             assert (folder / p.relative_to(local_release)).read_bytes() == p.read_bytes()
+            copied.add(p.relative_to(local_release).as_posix())
+    assert {"mentions.parquet", "mentions.csv", "events.parquet", "events.csv",
+            "validation/events_mentions.json"} <= copied
     res = CliRunner().invoke(app, ["verify", base + VERSION + "/"])
     assert res.exit_code == 0 and "OK" in res.output
 
 
-def test_changed_byte_is_refused(local_release, http_root, tmp_path):
+@pytest.mark.parametrize("name", ["events.csv", "mentions.csv"])
+def test_changed_byte_is_refused(local_release, http_root, tmp_path, name):
     www, base, _ = http_root
-    target = _published(local_release, www) / "events.csv"
+    target = _published(local_release, www) / name
     data = bytearray(target.read_bytes())
     data[10] ^= 0x01
     target.write_bytes(bytes(data))
     dest = tmp_path / "dl"
     res = CliRunner().invoke(app, ["download", "latest", "--from", base, "--to", str(dest)])
     assert res.exit_code == 1
-    assert "E507" in res.output and "events.csv" in res.output
+    assert "E507" in res.output and name in res.output
     assert _complete_releases(dest) == [] and not (dest / VERSION).exists()
     assert not verify_url(base + VERSION).ok
 
@@ -157,11 +162,12 @@ def test_changed_datapackage_is_refused(local_release, http_root, tmp_path):
     assert _complete_releases(tmp_path / "dl") == []
 
 
-def test_truncated_file_is_refused(local_release, http_root, tmp_path):
+@pytest.mark.parametrize("name", ["events.parquet", "mentions.parquet"])
+def test_truncated_file_is_refused(local_release, http_root, tmp_path, name):
     www, base, _ = http_root
-    target = _published(local_release, www) / "events.parquet"
+    target = _published(local_release, www) / name
     target.write_bytes(target.read_bytes()[:-100])
-    with pytest.raises(TransferError, match="events.parquet") as err:
+    with pytest.raises(TransferError, match=name) as err:
         download("latest", base, tmp_path / "dl", retries=1)
     assert err.value.code == "E507"
     assert _complete_releases(tmp_path / "dl") == [] and list((tmp_path / "dl").iterdir()) == []

@@ -21,19 +21,28 @@ Compatibility of two mentions (every condition must hold)
 
 Links within a document
     Mentions are taken in document order (``sentence_index``, ``trigger_start``, ``mention_id``).
-    A mention joins an earlier event of its document through one of two signals:
+    A mention joins an earlier event of its document through one of three signals, tried in order:
 
     (a) back-reference: its trigger is a definite or demonstrative nominal, i.e. the word right before
         the trigger (or the trigger's first word) is one of ``the this that these those its their``
-        ("the bombardment", "this operation", "the ceasefire"). It joins the event of the nearest
-        earlier compatible mention at most ``BACK_WINDOW`` sentences before it; unknown actors,
-        recipients and dates are accepted here, since the noun phrase itself names the earlier event.
+        ("the bombardment", "this operation", "the ceasefire"). It joins the event of an earlier
+        compatible mention at most ``BACK_WINDOW`` sentences before it: the nearest one whose trigger
+        shares a word stem with it ("the bombardment" -> "bombarded", :func:`trigger_stems`), else the
+        nearest one; unknown actors, recipients and dates are accepted here, since the noun phrase
+        itself names the earlier event.
     (b) close report: an earlier mention at most ``CLOSE_WINDOW`` sentences before it, compatible,
-        with both actors known, both dates known, and both date intervals single days (one recipient
-        may be unknown: continuations often omit it, "... strongly retaliated"). Measured on the
-        development gold: adjacent-sentence reports of the same actor doing the same thing on the
-        same day are one happening; the same on a month or a year ("liberated ... villages",
-        "brought ... under control" in one month) are mostly repeated acts, which are not merged.
+        with both actors known and both dates known, and either both date intervals single days or
+        both mentions placed at the same known place below country level (one recipient may be
+        unknown: continuations often omit it, "... strongly retaliated"). Adjacent reports of the same
+        actor doing the same thing on the same day, or at the same town in the same month, are one
+        happening; the same over a month with no shared place ("liberated ... villages") are mostly
+        repeated acts, which are not merged.
+    (c) repetition: an earlier mention at most ``REPEAT_WINDOW`` sentences before it whose trigger
+        shares a word stem with it (light words such as "took", "came", "war" do not count), both
+        dated with overlapping intervals, both placed at the same known place below country level,
+        and compatible (unknown actors accepted): "captured Townsville in March" ... "after
+        Townsville was captured". The lexical match plus agreeing arguments is the classic
+        same-lemma baseline of event coreference, restricted to one document and one place.
 
     Complete link: a mention joins an event only when it is compatible (unknowns accepted) with every
     mention already in it, so a chain can never merge two incompatible ends. A mention joins at most
@@ -71,22 +80,34 @@ Cost
     mentions of its last ``max(BACK_WINDOW, CLOSE_WINDOW)`` sentences and the members of one event, so it
     grows with the number of mentions times the (small) number of mentions per sentence window. The
     across-document step works on one small summary per event, grouped by key inside (type, month)
-    blocks: linear in the number of events. Memory is the needed columns plus one summary per event.
+    blocks: linear in the number of events. Working memory: the Python records of one chunk of whole
+    documents (``CHUNK_ROWS``), the events that may still merge across documents (those with a strong
+    key; the others are finished with their document), and the output itself (one id per mention, one
+    row per event); the Arrow table is read column by column for the chunks.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from eventextract import schema
 
 BACK_WINDOW = 3
 CLOSE_WINDOW = 1
+REPEAT_WINDOW = 20
+#: endings stripped from trigger words before they are compared (longest first)
+_SUFFIXES = ("ments", "ment", "ings", "ing", "ions", "ion", "ed", "es", "s", "e")
+#: trigger words too general to tie two mentions together
+_LIGHT_WORDS = frozenset({"the", "this", "that", "these", "those", "its", "their", "a", "an", "of", "to", "and",
+                          "was", "were", "be", "been", "is", "are", "had", "has", "have", "take", "took", "taken",
+                          "make", "made", "carry", "carried", "out", "up", "under", "came", "come", "war"})
 DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their"})
 _WORD = re.compile(r"[A-Za-z]+")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\s+$")
@@ -109,8 +130,13 @@ class Rule:
     close_window: int = CLOSE_WINDOW
     close_day_only: bool = True
     close_unknown_recipient: bool = True
+    close_same_place: bool = True
+    mode_strict: bool = True
     complete_link: bool = True
     across_documents: bool = True
+    same_stem_first: bool = True
+    repetition: bool = True
+    repeat_window: int = REPEAT_WINDOW
 
 
 DEFAULT_RULE = Rule()
@@ -129,6 +155,8 @@ class _Mention:
     actors: frozenset[str] | None
     recipients: frozenset[str] | None
     back_ref: bool
+    stems: frozenset[str] = frozenset()
+    mode_strict: bool = True
 
     @property
     def order(self) -> tuple:
@@ -207,7 +235,7 @@ def _compatible(a: _Mention, b: _Mention, unknown_ok: bool) -> bool:
     ra, rb = a.rec, b.rec
     if ra["event_type"] != rb["event_type"] or ra["polarity"] != rb["polarity"]:
         return False
-    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"]:
+    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"] and a.mode_strict:
         return False
     return (_sets_ok(a.actors, b.actors, unknown_ok) and _sets_ok(a.recipients, b.recipients, unknown_ok)
             and _dates_ok(ra, rb, unknown_ok) and _places_ok(ra, rb))
@@ -218,11 +246,37 @@ def _close_link(a: _Mention, b: _Mention, rule: Rule) -> bool:
     if a.actors is None or b.actors is None or not (_dated(a.rec) and _dated(b.rec)):
         return False
     if rule.close_day_only and not all(m.rec["date_start"] == m.rec["date_end"] for m in (a, b)):
-        return False
+        placed = _place_known(a.rec) and _place_known(b.rec) and a.rec["geo_precision"] != "country" \
+            and _same_place(a.rec, b.rec)
+        if not (rule.close_same_place and placed):
+            return False
     if not _compatible(a, b, unknown_ok=False):
         return rule.close_unknown_recipient and _compatible(a, b, unknown_ok=True) \
             and _sets_ok(a.actors, b.actors, False) and (a.recipients is None or b.recipients is None)
     return True
+
+
+def trigger_stems(trigger_text: str) -> frozenset[str]:
+    """The content words of a trigger, lower-cased, without inflectional and nominalising endings
+    (``bombarded``, ``the bombardment`` -> ``bombard``; ``captured``, ``capturing`` -> ``captur``)."""
+    out = set()
+    for word in _WORD.findall(trigger_text or ""):
+        word = word.lower()
+        if word in _LIGHT_WORDS or len(word) < 4:
+            continue
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return frozenset(out)
+
+
+def _repetition_link(a: _Mention, b: _Mention) -> bool:
+    """Signal (c): the same action word about the same known place in overlapping known dates."""
+    ra, rb = a.rec, b.rec
+    return (bool(a.stems & b.stems) and _dated(ra) and _dated(rb) and _place_known(ra) and _place_known(rb)
+            and ra["geo_precision"] != "country" and _same_place(ra, rb) and _compatible(a, b, unknown_ok=True))
 
 
 def is_back_reference(sentence_text: str, sentence_start: int, trigger_text: str, trigger_start: int) -> bool:
@@ -252,23 +306,33 @@ def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
     ordered = sorted(mentions, key=lambda m: m.doc_order)
     event_of: dict[int, _Event] = {}
     events: list[_Event] = []
+
+    def before(i: int, window: int) -> Iterator[_Mention]:
+        """The mentions before ``ordered[i]``, nearest first, at most ``window`` sentences back."""
+        s = ordered[i].rec["sentence_index"]
+        for j in range(i - 1, -1, -1):
+            if s - ordered[j].rec["sentence_index"] > window:
+                return
+            yield ordered[j]
+
     for i, m in enumerate(ordered):
         s = m.rec["sentence_index"]
         target, via_back = None, False
-        earlier = ordered[:i][::-1]
         if rule.back_reference and m.back_ref:
-            for o in earlier:
-                if s - o.rec["sentence_index"] > rule.back_window:
-                    break
-                if o.rec["sentence_index"] < s and _compatible(o, m, unknown_ok=True):
-                    if _fits(event_of[o.row], m, rule):
-                        target, via_back = event_of[o.row], True
-                    break
+            window = [o for o in before(i, rule.back_window)
+                      if o.rec["sentence_index"] < s and _compatible(o, m, unknown_ok=True)]
+            same = [o for o in window if o.stems & m.stems] if rule.same_stem_first else []
+            for o in (same or window)[:1]:
+                if _fits(event_of[o.row], m, rule):
+                    target, via_back = event_of[o.row], True
         if target is None and rule.close:
-            for o in earlier:
-                if s - o.rec["sentence_index"] > rule.close_window:
-                    break
+            for o in before(i, rule.close_window):
                 if _close_link(o, m, rule) and _fits(event_of[o.row], m, rule):
+                    target = event_of[o.row]
+                    break
+        if target is None and rule.repetition:
+            for o in before(i, rule.repeat_window):
+                if o.rec["sentence_index"] < s and _repetition_link(o, m) and _fits(event_of[o.row], m, rule):
                     target = event_of[o.row]
                     break
         if target is None:
@@ -427,42 +491,83 @@ def _across_documents(events: list[_Event]) -> list[_Event]:
 # Entry points
 
 
-def _read(mentions: pa.Table) -> dict[str, list[Any]]:
-    missing = [c for c in _COLUMNS if c not in mentions.column_names]
-    if missing:
-        raise ValueError(f"mentions table lacks columns: {', '.join(missing)}")
-    return {c: mentions.column(c).to_pylist() for c in _COLUMNS}
+#: Mention rows turned into Python values at a time (whole documents; a larger document is one chunk).
+CHUNK_ROWS = 20_000
+
+
+def _document_chunks(mentions: pa.Table, wanted: set[str]) -> Iterator[list[tuple[str, list[int]]]]:
+    """The row numbers of the aggregated mentions, by document (in doc_id order), in chunks of whole
+    documents of about ``CHUNK_ROWS`` rows. Only the ``doc_id`` and ``polarity`` columns are read whole."""
+    keep = pc.is_in(mentions.column("polarity"), value_set=pa.array(sorted(wanted), pa.string()))
+    rows = pc.indices_nonzero(pc.fill_null(keep, False))
+    docs = mentions.column("doc_id").take(rows)
+    order = pc.sort_indices(pa.table({"doc": docs, "row": rows}), sort_keys=[("doc", "ascending"), ("row", "ascending")])
+    chunk: list[tuple[str, list[int]]] = []
+    size = 0
+    current: str | None = None
+    members: list[int] = []
+    for doc, row in zip(docs.take(order).to_pylist(), rows.take(order).to_pylist()):
+        if doc != current and members:
+            chunk.append((current, members))  # type: ignore[arg-type]
+            size += len(members)
+            members = []
+            if size >= CHUNK_ROWS:
+                yield chunk
+                chunk, size = [], 0
+        current = doc
+        members.append(row)
+    if members:
+        chunk.append((current, members))  # type: ignore[arg-type]
+    if chunk:
+        yield chunk
+
+
+def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]], rule: Rule) -> Iterator[list[_Mention]]:
+    """The mentions of each document of a chunk, as records (the chunk's rows only)."""
+    rows = [r for _, members in chunk for r in members]
+    recs = mentions.select(list(_COLUMNS)).take(pa.array(rows, pa.int64())).to_pylist()
+    at = 0
+    for _, members in chunk:
+        out = []
+        for row, rec in zip(members, recs[at: at + len(members)]):
+            out.append(_Mention(
+                row=row, rec=rec, actors=_codes(rec["actor_country"]), recipients=_codes(rec["recipient_country"]),
+                back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
+                                           rec["trigger_text"], rec["trigger_start"] or 0),
+                stems=trigger_stems(rec["trigger_text"]), mode_strict=rule.mode_strict))
+        at += len(members)
+        yield out
 
 
 def aggregate_with(mentions: pa.Table, *, run_id: str, extractor_version: str,
                    polarities: Sequence[str] = ("asserted",), rule: Rule = DEFAULT_RULE) -> Aggregation:
-    """``aggregate`` with the rule's switches exposed (for evaluation and ablation)."""
-    cols = _read(mentions)
-    n = mentions.num_rows
-    wanted = set(polarities)
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for i in range(n):
-        if cols["polarity"][i] in wanted:
-            by_doc[cols["doc_id"][i]].append(i)
-    events: list[_Event] = []
-    for doc_id in sorted(by_doc):
-        doc_mentions = []
-        for i in by_doc[doc_id]:
-            rec = {c: cols[c][i] for c in _COLUMNS}
-            doc_mentions.append(_Mention(
-                row=i, rec=rec, actors=_codes(rec["actor_country"]), recipients=_codes(rec["recipient_country"]),
-                back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
-                                           rec["trigger_text"], rec["trigger_start"] or 0)))
-        events.extend(_cluster_document(doc_mentions, rule))
-    if rule.across_documents:
-        events = _across_documents(events)
-    event_ids: list[str | None] = [None] * n
-    rows = []
-    for ev in events:
+    """``aggregate`` with the rule's switches exposed (for evaluation and ablation).
+
+    Working memory: the mentions of one chunk of documents as Python records, plus the events that
+    may still merge across documents (those with a strong key) and the output (one id per mention,
+    one row per event). Events without a strong key are finished as soon as their document is."""
+    missing = [c for c in _COLUMNS if c not in mentions.column_names]
+    if missing:
+        raise ValueError(f"mentions table lacks columns: {', '.join(missing)}")
+    event_ids: list[str | None] = [None] * mentions.num_rows
+    rows: list[dict[str, Any]] = []
+    pending: list[_Event] = []
+
+    def finish(ev: _Event) -> None:
         row = _event_row(ev, run_id, extractor_version)
         rows.append(row)
         for m in ev.members:
             event_ids[m.row] = row["event_id"]
+
+    for chunk in _document_chunks(mentions, set(polarities)):
+        for doc_mentions in _mentions_of(mentions, chunk, rule):
+            for ev in _cluster_document(doc_mentions, rule):
+                if rule.across_documents and _strong_key(ev) is not None:
+                    pending.append(ev)
+                else:
+                    finish(ev)
+    for ev in _across_documents(pending):
+        finish(ev)
     rows.sort(key=lambda r: r["event_id"])
     return Aggregation(event_ids=event_ids, events=rows)
 

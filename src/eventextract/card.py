@@ -168,8 +168,9 @@ def _merge_rule() -> list[str]:
         "actor and recipient names, the highest confidence.",
         "- `event_id` is `ev_` + sha256 of its first mention's `mention_id` (first in `doc_id`, offset order). "
         "A document that reports none of an event's happenings cannot change its id. When a new release "
-        "merges or splits events, the changelog lists the old ids as removed and the new ones as added, "
-        "and each mention row (same `mention_id`) shows as changed with its new `event_id`.",
+        "merges two events, the changelog lists the absorbed event as removed and the kept one as changed "
+        "(`n_mentions`, `doc_ids`...); a split lists the new event as added and the old one as changed; each "
+        "mention that moved (same `mention_id`) shows as changed in its `event_id`.",
         "",
     ]
 

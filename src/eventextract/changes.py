@@ -360,6 +360,8 @@ def write_changes(folder: Path, change_set: ChangeSet) -> None:
 def diff_text(change_set: ChangeSet, limit: int = 20) -> str:
     """What ``eventextract diff`` prints: the counts and the first ``limit`` changes."""
     lines = [f"{change_set.since} -> {change_set.version}"]
+    if change_set.note:
+        return "\n".join([*lines, change_set.note])
     for name in KEYS:
         c = change_set.counts(name)
         lines.append(f"{name}: +{c['added']} -{c['removed']} ~{c['changed']}")

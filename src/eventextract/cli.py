@@ -92,15 +92,25 @@ def annotate(
 @app.command("eval")
 def eval_(
     gold: Path = typer.Option(..., "--gold", help="Gold events (JSONL; format in ../shared/gold/README.md)."),
-    events: Path = typer.Option(..., "--events", help="events.parquet or events.csv of a release."),
+    events: Path = typer.Option(..., "--events", "--mentions",
+                                help="A release folder, or its mentions.parquet / mentions.csv (an events.parquet "
+                                     "of a layout 1.x release is read as mentions)."),
+    clusters: Optional[Path] = typer.Option(None, "--clusters", help="Gold event clusters (JSONL): also score the "
+                                            "mention -> event grouping (pairwise and B-cubed)."),
     per_type: bool = typer.Option(False, "--per-type", help="Add precision/recall/F1 per event type."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Score a release's events against gold: detection, typed F1, slot accuracy, false assertions."""
-    from .evaluate import format_report, load_events, load_gold, score
+    """Score a release's mentions against gold: detection, typed F1, slot accuracy, false assertions; with
+    --clusters, also how its mentions are grouped into events."""
+    from .evaluate import format_report, load_gold, score
+    from .evaluate_clusters import load_release_rows, score_clusters
 
     try:
-        res = score(load_events(events), load_gold(gold), per_type=per_type)
+        _, rows = load_release_rows(events)
+        gold_lines = load_gold(gold)
+        res = score(rows, gold_lines, per_type=per_type)
+        if clusters is not None:
+            res["clusters"] = score_clusters(rows, gold_lines, load_gold(clusters))
     except (OSError, ValueError, KeyError) as exc:  # unreadable file, bad JSON/Parquet, gold line without a field
         _fail(ValueError(f"cannot score {events} against {gold}: {type(exc).__name__}: {exc}"))
     typer.echo(json.dumps(res, sort_keys=True) if as_json else format_report(res))

@@ -98,6 +98,7 @@ def to_table(rows: Iterable[Any], table: str) -> pa.Table:
     names = spec.names
     wanted = set(names)
     required = [f.name for f in spec.fields if f.required]
+    lists = [f.name for f in spec.fields if f.type.startswith("list_")]
     clean: list[dict[str, Any]] = []
     for i, raw in enumerate(rows):
         row = raw.as_dict() if hasattr(raw, "as_dict") else raw
@@ -110,6 +111,9 @@ def to_table(rows: Iterable[Any], table: str) -> pa.Table:
         nulls = [n for n in required if row[n] is None]
         if nulls:
             raise ValueError(f"{table} row {i}: required field(s) {nulls} are null")
+        not_lists = [n for n in lists if row[n] is not None and not isinstance(row[n], (list, tuple))]
+        if not_lists:  # Arrow would split a string into its characters
+            raise ValueError(f"{table} row {i}: field(s) {not_lists} must be lists")
         clean.append({n: row[n] for n in names})
     try:
         return pa.Table.from_pylist(clean, schema=schema.arrow_schema(table))

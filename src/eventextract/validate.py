@@ -250,7 +250,7 @@ def quarantine_row(row: Mapping[str, Any], reasons: list[str], run_id: str = "")
     whole row as JSON."""
     data = jsonable_row(row)
     row_id, doc_id = data.get("mention_id"), data.get("doc_id")
-    if not isinstance(row_id, str):
+    if "mention_id" not in data:
         row_id = data.get("event_id")  # a row of the events table
     return {
         "mention_id": row_id if isinstance(row_id, str) else None,
@@ -443,10 +443,12 @@ def link_frame(events: pa.Table, mentions: pa.Table) -> Any:
     """One row per event id named by either table: whether the events table has it
     (``in_events``), its ``n_mentions``/``n_documents`` as published, the same counted from the
     mentions that point to it (``counted_mentions``/``counted_documents``), and whether its
-    ``first_mention_id`` is one of those mentions (``first_is_member``)."""
+    ``first_mention_id`` is one of those mentions (``first_is_member``), and whether its ``doc_ids``
+    are exactly its mentions' documents, each once (``doc_ids_match``)."""
     import pandas as pd
 
     ev = events.select(["event_id", "n_mentions", "n_documents", "first_mention_id"]).to_pandas()
+    listed = dict(zip(events.column("event_id").to_pylist(), events.column("doc_ids").to_pylist()))
     mn = mentions.select(["mention_id", "event_id", "doc_id"]).to_pandas()
     mn = mn[mn["event_id"].notna()]
     counted = mn.groupby("event_id").agg(counted_mentions=("mention_id", "size"),
@@ -455,6 +457,9 @@ def link_frame(events: pa.Table, mentions: pa.Table) -> Any:
     frame["in_events"] = frame["_merge"] != "right_only"
     members = set(zip(mn["event_id"], mn["mention_id"]))
     frame["first_is_member"] = [(e, m) in members for e, m in zip(frame["event_id"], frame["first_mention_id"])]
+    docs_of = mn.groupby("event_id")["doc_id"].agg(lambda d: sorted(set(d))).to_dict()
+    frame["doc_ids_match"] = [sorted(listed.get(e) or []) == docs_of.get(e, []) and len(listed.get(e) or []) ==
+                              len(set(listed.get(e) or [])) for e in frame["event_id"]]
     frame = frame.drop(columns="_merge")
     for col in ("n_mentions", "n_documents", "counted_mentions", "counted_documents"):
         frame[col] = frame[col].fillna(0).astype("int64")
@@ -463,14 +468,15 @@ def link_frame(events: pa.Table, mentions: pa.Table) -> Any:
 
 def run_link_expectations(events: pa.Table, mentions: pa.Table) -> ExpectationReport:
     """Great Expectations on :func:`link_frame`: every event id a mention names is in the events
-    table, every event has as many mentions and documents as it says (so no event is empty), and
-    its first mention is one of its own."""
+    table, every event has as many mentions and documents as it says (so no event is empty), its
+    first mention is one of its own and its ``doc_ids`` are its mentions' documents."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations.expectations as gxe
 
     expectations = [
         gxe.ExpectColumnValuesToBeInSet(column="in_events", value_set=[True]),
         gxe.ExpectColumnValuesToBeInSet(column="first_is_member", value_set=[True]),
+        gxe.ExpectColumnValuesToBeInSet(column="doc_ids_match", value_set=[True]),
         gxe.ExpectColumnValuesToBeBetween(column="counted_mentions", min_value=1),
         gxe.ExpectColumnPairValuesToBeEqual(column_A="n_mentions", column_B="counted_mentions"),
         gxe.ExpectColumnPairValuesToBeEqual(column_A="n_documents", column_B="counted_documents"),
