@@ -71,6 +71,7 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
     lines = ["# eventextract run", "", f"Release: `{path}`", "",
              "| count | value |", "|---|---|",
              f"| documents | {len(docs)} ({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items()))}) |",
+             f"| documents reused from the result cache | {sum(1 for d in docs if d.get('reused'))} |",
              f"| mentions published | {len(validated.mentions)} |",
              f"| rows quarantined | {len(validated.quarantine)} |",
              f"| words processed | {n_words} |", "",
@@ -85,15 +86,17 @@ def _report(validated: pipeline.Validated, path: str, timings: dict[str, float],
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
                       config: str | None = None, force: bool = False, batch_files: int = 64,
                       progress: bool = False, source_base_url: str | None = None,
-                      publish_to: str | None = None, since: str | None = None) -> str:
+                      publish_to: str | None = None, since: str | None = None, no_cache: bool = False) -> str:
     """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/
     (its changelog compares with the release SINCE, default the latest; with ``publish_to``, the
-    release is also published to that release root)."""
+    release is also published to that release root; ``no_cache`` analyses every document again
+    instead of reusing the results of earlier runs)."""
     from eventextract.changes import check_since
     from eventextract.publish import check_writable
 
     logger = get_run_logger()
-    settings = Settings.from_file(config, source_base_url=source_base_url)
+    settings = Settings.from_file(config, source_base_url=source_base_url,
+                                  reuse_results=False if no_cache else None)
     check_writable(Path(out))  # fail before any work when the release cannot be written
     check_since(Path(out), since)
     now = dt.datetime.now(dt.timezone.utc)
@@ -174,10 +177,10 @@ def run_flow(inputs: list[str] | None = None, out: str = "output", release: str 
              config: str | None = None, runner: str = "local", workers: int = 1,
              dask_address: str | None = None, batch_files: int = 64, force: bool = False,
              progress: bool = False, source_base_url: str | None = None,
-             publish_to: str | None = None, since: str | None = None) -> str:
+             publish_to: str | None = None, since: str | None = None, no_cache: bool = False) -> str:
     """Run the flow with the chosen task runner; returns the release folder."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
     configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
     return configured(inputs=inputs, out=out, release=release, config=config, force=force,
                       batch_files=batch_files, progress=progress, source_base_url=source_base_url,
-                      publish_to=publish_to, since=since)
+                      publish_to=publish_to, since=since, no_cache=no_cache)

@@ -34,7 +34,6 @@ ABLATIONS: dict[str, dict] = {
     "no cross-document step": {"across_documents": False},
     "no same-stem preference": {"same_stem_first": False},
     "no repetition link": {"repetition": False},
-    "modes need not agree": {"mode_strict": False},
     "close: day only, not same place": {"close_same_place": False},
     "close same place, window 2": {"close_window": 2},
     "close same place, window 3": {"close_window": 3},

@@ -21,6 +21,7 @@ bad files included), ``seeds`` (../shared/corpus/seeds) and the texts ``make eva
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -125,7 +126,11 @@ def snapshot_release(inputs: Path, work: Path, settings: Any = None) -> tuple[di
 
     from eventextract import pipeline
 
+    from eventextract.config import Settings
+
     roots = _roots(inputs)
+    # analyse every document: rows reused from the result cache would carry another run's extracted_at
+    settings = dataclasses.replace(settings or Settings(), reuse_results=False)
     info = pipeline.run([inputs], work, version="snapshot", settings=settings, force=True, run_id=RUN_ID, now=NOW)
     digests: dict[str, str] = {}
     rows: dict[str, list[str]] = {}

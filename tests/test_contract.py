@@ -20,7 +20,7 @@ def test_event_record_fields_follow_the_layout() -> None:
 
 
 def test_layout_version_and_tables() -> None:
-    assert schema.layout_version() == "2.0"
+    assert schema.layout_version() == "2.1"
     assert {"mentions", "events", "documents", "quarantine", "changes"} <= set(schema.table_names())
     assert schema.table("mentions").primary_key == "mention_id"
     assert schema.table("events").primary_key == "event_id"

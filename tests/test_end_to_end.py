@@ -95,7 +95,7 @@ def test_sample_release_layout(sample_release: Path) -> None:
     dp = json.loads((sample_release / "datapackage.json").read_text())
     assert {"mentions", "events", "documents", "quarantine", "mentions-csv", "events-csv"} <= {
         r["name"] for r in dp["resources"]}
-    assert dp["eventextract"]["layout_version"] == "2.0"
+    assert dp["eventextract"]["layout_version"] == "2.1"
     assert dp["eventextract"]["validation"]["events_mentions"] is True
     assert subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=sample_release).returncode == 0
 

@@ -74,7 +74,7 @@ def test_rows_do_not_depend_on_worker_count(harness, corpus: Path, tmp_path: Pat
     tables = {}
     for workers in (1, 3):
         path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / f"w{workers}"), release="r",
-                             workers=workers, batch_files=1))
+                             workers=workers, batch_files=1, no_cache=True))  # both runs analyse
         volatile = {"mentions": ["run_id", "extracted_at"], "events": ["run_id"], "documents": []}
         tables[workers] = {t: pq.read_table(path / f"{t}.parquet").drop_columns(cols).to_pylist()
                            for t, cols in volatile.items()}

@@ -104,11 +104,11 @@ CLOSE_WINDOW = 1
 REPEAT_WINDOW = 20
 #: endings stripped from trigger words before they are compared (longest first)
 _SUFFIXES = ("ments", "ment", "ings", "ing", "ions", "ion", "ed", "es", "s", "e")
-#: trigger words too general to tie two mentions together
-_LIGHT_WORDS = frozenset({"the", "this", "that", "these", "those", "its", "their", "a", "an", "of", "to", "and",
-                          "was", "were", "be", "been", "is", "are", "had", "has", "have", "take", "took", "taken",
-                          "make", "made", "carry", "carried", "out", "up", "under", "came", "come", "war"})
 DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their"})
+#: trigger words too general to tie two mentions together (auxiliaries, light verbs, particles)
+_LIGHT_WORDS = DETERMINERS | {"a", "an", "of", "to", "and", "was", "were", "be", "been", "is", "are", "had", "has",
+                              "have", "take", "took", "taken", "make", "made", "carry", "carried", "out", "up",
+                              "under", "came", "come", "war"}
 _WORD = re.compile(r"[A-Za-z]+")
 _LAST_WORD = re.compile(r"([A-Za-z]+)\s+$")
 PLACE_RANK = {"populated_place": 3, "admin_region": 2, "country": 1}
@@ -131,7 +131,6 @@ class Rule:
     close_day_only: bool = True
     close_unknown_recipient: bool = True
     close_same_place: bool = True
-    mode_strict: bool = True
     complete_link: bool = True
     across_documents: bool = True
     same_stem_first: bool = True
@@ -156,7 +155,6 @@ class _Mention:
     recipients: frozenset[str] | None
     back_ref: bool
     stems: frozenset[str] = frozenset()
-    mode_strict: bool = True
 
     @property
     def order(self) -> tuple:
@@ -235,7 +233,7 @@ def _compatible(a: _Mention, b: _Mention, unknown_ok: bool) -> bool:
     ra, rb = a.rec, b.rec
     if ra["event_type"] != rb["event_type"] or ra["polarity"] != rb["polarity"]:
         return False
-    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"] and a.mode_strict:
+    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"]:
         return False
     return (_sets_ok(a.actors, b.actors, unknown_ok) and _sets_ok(a.recipients, b.recipients, unknown_ok)
             and _dates_ok(ra, rb, unknown_ok) and _places_ok(ra, rb))
@@ -522,7 +520,7 @@ def _document_chunks(mentions: pa.Table, wanted: set[str]) -> Iterator[list[tupl
         yield chunk
 
 
-def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]], rule: Rule) -> Iterator[list[_Mention]]:
+def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iterator[list[_Mention]]:
     """The mentions of each document of a chunk, as records (the chunk's rows only)."""
     rows = [r for _, members in chunk for r in members]
     recs = mentions.select(list(_COLUMNS)).take(pa.array(rows, pa.int64())).to_pylist()
@@ -534,7 +532,7 @@ def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]], rule: R
                 row=row, rec=rec, actors=_codes(rec["actor_country"]), recipients=_codes(rec["recipient_country"]),
                 back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
                                            rec["trigger_text"], rec["trigger_start"] or 0),
-                stems=trigger_stems(rec["trigger_text"]), mode_strict=rule.mode_strict))
+                stems=trigger_stems(rec["trigger_text"])))
         at += len(members)
         yield out
 
@@ -560,7 +558,7 @@ def aggregate_with(mentions: pa.Table, *, run_id: str, extractor_version: str,
             event_ids[m.row] = row["event_id"]
 
     for chunk in _document_chunks(mentions, set(polarities)):
-        for doc_mentions in _mentions_of(mentions, chunk, rule):
+        for doc_mentions in _mentions_of(mentions, chunk):
             for ev in _cluster_document(doc_mentions, rule):
                 if rule.across_documents and _strong_key(ev) is not None:
                     pending.append(ev)

@@ -53,7 +53,8 @@ def _distinct(rows: list[dict[str, Any]], key: str) -> str:
 
 
 def _header(version: str, created: dt.datetime, run_id: str, mentions: pa.Table, events: pa.Table,
-            documents: pa.Table, quarantine: pa.Table, by_status: Counter, asserted: int) -> list[str]:
+            documents: pa.Table, quarantine: pa.Table, by_status: Counter, asserted: int,
+            n_reused: int = 0) -> list[str]:
     """What the release is: version, counts, layout and license."""
     return [
         f"# {PACKAGE_NAME} {version}",
@@ -69,7 +70,8 @@ def _header(version: str, created: dt.datetime, run_id: str, mentions: pa.Table,
         f"- Mentions: {mentions.num_rows} ({asserted} asserted); events: {events.num_rows}, of which "
         f"{_multi(events)} merge two or more mentions; documents: {documents.num_rows} "
         f"({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items())) or 'none'}); "
-        f"quarantined rows: {quarantine.num_rows}.",
+        f"quarantined rows: {quarantine.num_rows}; documents whose rows were reused from an earlier run's "
+        f"analysis (same text, settings and components): {n_reused}.",
         f"- Record layout version {schema.layout_version()}; every field is described in `datapackage.json` "
         "and in the Parquet field metadata. Layout 2.0 renamed the mention table of layout 1.x "
         "(`events` → `mentions`, its id `event_id` → `mention_id` with prefix `mn_`, documents' "
@@ -309,16 +311,18 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa
     ``figures`` are the relative paths of its pictures (``figures.write_figures``)."""
     ev = mentions.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
                                     "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
-    docs = documents.select(["status"]).to_pylist()
+    docs = documents.select(["status", "reused"]).to_pylist()
     by_type = Counter(r["event_type"] for r in ev)
     by_polarity = Counter(r["polarity"] for r in ev)
     by_status = Counter(r["status"] for r in docs)
+    n_reused = sum(1 for r in docs if r["reused"])
     asserted = by_polarity.get("asserted", 0)
     val_lines = []
     for name, report in validation.items():
         ok = getattr(report, "success", None)
         val_lines.append(f"- `{name}`: {'passed' if ok else 'FAILED'} (see `validation/{name}.json`)")
-    sections = [*_header(version, created, run_id, mentions, events, documents, quarantine, by_status, asserted),
+    sections = [*_header(version, created, run_id, mentions, events, documents, quarantine, by_status, asserted,
+                         n_reused),
                 *_files(), *_contents(mentions, events, by_type, by_polarity), *_merge_rule(),
                 *_figures(figures or []),
                 *_provenance(ev),

@@ -3,7 +3,7 @@
 :func:`compare` reads two local release folders and returns a :class:`ChangeSet`: one row of the
 ``changes`` table (``schemas/layout.yaml``) per event, mention or document that differs. Events
 are matched by ``event_id``, mentions by ``mention_id``, documents by ``doc_id``. A row present in both is *changed* when any column other
-than ``run_id`` and ``extracted_at`` differs.
+than ``run_id``, ``extracted_at`` and ``reused`` differs.
 
 Memory stays bounded by one column at a time: the id columns are read first, then every other
 column is read on its own, aligned by id and compared (a release of 100k events needs tens of MB).
@@ -39,8 +39,8 @@ import pyarrow.parquet as pq
 from .errors import ReleaseError
 
 TABLE = "changes"
-#: columns never compared: they differ on every run
-IGNORED_COLUMNS = frozenset({"run_id", "extracted_at"})
+#: columns never compared: they describe the run (its id, when and whether rows were computed), not the data
+IGNORED_COLUMNS = frozenset({"run_id", "extracted_at", "reused"})
 #: the component versions recorded in every event row
 VERSION_COLUMNS = ("extractor_version", "model_name", "model_version", "ontology_version", "gazetteer_version")
 KEYS = {"events": "event_id", "mentions": "mention_id", "documents": "doc_id"}

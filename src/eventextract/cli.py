@@ -45,6 +45,8 @@ def run(
     source_base_url: Optional[str] = typer.Option(None, "--source-base-url", help="Public URL of the input folder: documents without a URL get source_url = this URL + their relative path."),
     publish_to: Optional[str] = typer.Option(None, "--publish-to", help="Also publish the release to this release root (folder or fsspec URL)."),
     since: Optional[str] = typer.Option(None, "--since", help="Release the changelog compares with (default: the latest release)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Analyse every document again instead of reusing the results "
+                                  "of earlier runs for unchanged documents."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
     if runner not in ("local", "dask"):
@@ -60,7 +62,7 @@ def run(
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
                         source_base_url=source_base_url,
                         publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()),
-                        since=since)
+                        since=since, no_cache=no_cache)
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice

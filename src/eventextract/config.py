@@ -66,6 +66,9 @@ class Settings:
     #: sentence of the same section) or "paragraph" (same paragraph, or a sentence opening with a
     #: continuation cue such as "Then", "Later that month")
     date_carry: str = "section"
+    #: reuse the rows of a document analysed before with the same text, settings and components
+    #: (``eventextract.result_cache``, under ``cache_dir/results``); ``--no-cache`` turns it off
+    reuse_results: bool = True
     #: public URL of the input root: documents without a URL of their own get ``source_url`` =
     #: this URL + their path relative to the input root
     source_base_url: str | None = None

@@ -71,17 +71,39 @@ class BatchOutput:
 
 def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id: str,
                   extracted_at: dt.datetime) -> BatchOutput:
-    """Ingest, analyse and turn into rows one batch of input files."""
+    """Ingest, analyse and turn into rows one batch of input files, in input order. A document
+    whose result is in the result cache (``settings.reuse_results``) is not analysed again."""
+    from .result_cache import ResultCache, document_key
+
     started = time.perf_counter()
     res = load_resources(settings)
     out = BatchOutput(n_files=len(files))
-    docs = ingest.with_source_url((doc for item in files
-                                   for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
-                                  settings.source_base_url)
-    for result in process_documents(docs, res, run_id, extracted_at):
-        out.mentions.extend(e.as_dict() for e in result.events)
-        out.documents.append(document_row(result))
-        out.n_words += len(result.document.nlp_text.split())
+    docs = list(ingest.with_source_url((doc for item in files
+                                        for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
+                                       settings.source_base_url))
+    cache = ResultCache(settings.cache_dir) if settings.reuse_results else None
+    rows: dict[int, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+    keys: dict[int, str] = {}
+    if cache is not None:
+        versions = res.versions
+        for i, doc in enumerate(docs):
+            if doc.status == "ok":
+                keys[i] = document_key(doc, settings, versions)
+                hit = cache.get(keys[i], run_id)
+                if hit is not None:
+                    rows[i] = hit
+    position = {id(doc): i for i, doc in enumerate(docs)}
+    fresh = (doc for i, doc in enumerate(docs) if i not in rows)
+    for result in process_documents(fresh, res, run_id, extracted_at):
+        i = position[id(result.document)]
+        rows[i] = ([e.as_dict() for e in result.events], document_row(result))
+        if cache is not None and i in keys and result.document.status == "ok":
+            cache.put(keys[i], *rows[i])
+    for i, doc in enumerate(docs):
+        mentions, document = rows[i]
+        out.mentions.extend(mentions)
+        out.documents.append(document)
+        out.n_words += len(doc.nlp_text.split())
     out.seconds = time.perf_counter() - started
     return out
 

@@ -80,7 +80,7 @@ def document_row(res: DocumentResult) -> dict[str, Any]:
     return {"doc_id": d.doc_id, "path": d.path, "format": d.format, "sha256": d.sha256, "title": d.title,
             "url": d.url, "published": d.published, "encoding": d.encoding, "n_chars": d.n_chars,
             "n_sentences": res.n_sentences, "n_mentions": len(res.events), "n_quarantined": 0,
-            "status": d.status, "error": d.error}
+            "status": d.status, "error": d.error, "reused": False}
 
 
 def _jsonable(value: Any) -> Any:

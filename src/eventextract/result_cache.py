@@ -1,0 +1,130 @@
+"""Per-document result cache: a document analysed once is not analysed again.
+
+A run asks the cache for each readable document before it parses it. The key is a sha256 over
+everything the document's rows depend on, so a hit gives exactly the rows a new analysis would:
+
+* the document as ingest read it: id, path, format, file sha256, the sha256 of its text, where its
+  body starts, title, URL, publication date and encoding;
+* the run's settings as a release records them (``Settings.to_public_dict``: user dictionaries by
+  their sha256, no local paths), without ``reuse_results`` itself;
+* the component versions (extractor, spaCy model name and version, ontology, gazetteer);
+* a digest of the package's own code and data files (every ``*.py``, ``*.yaml``, ``*.tsv``...
+  under ``eventextract/``), so an edited pattern file or rule invalidates every entry, and the
+  record layout version.
+
+A changed document, setting or component therefore misses, and only what it touches is analysed
+again. Documents that failed, or had no text, are never stored (they are cheap, and a failure may
+be transient). An entry holds the document's mention rows (Parquet, the mentions layout) and its
+documents-table row (in the file's metadata); on reuse the rows get the current ``run_id``, keep
+the ``extracted_at`` of the analysis that made them, and the document row says ``reused``.
+
+Entries live under ``<cache_dir>/results/<key[:2]>/<key>.parquet`` and are written to a temporary
+file renamed into place, so a killed run leaves no half entry and a re-run continues from what
+was done. Nothing is ever evicted: delete the folder to reclaim the space (about the size of the
+published mentions).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import schema
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .records import Document
+
+#: bump when the entry format changes
+CACHE_FORMAT = 1
+FOLDER = "results"
+_DOCUMENT_KEY = b"eventextract.document"
+#: package files whose bytes enter the code digest
+_CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".tsv", ".txt", ".csv")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """sha256 over the relative paths and bytes of the package's code and data files."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES
+                       and "__pycache__" not in p.parts):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def document_key(document: "Document", settings: "Settings", versions: Mapping[str, str]) -> str:
+    """The cache key of one document's analysis under these settings and components."""
+    settings_part = settings.to_public_dict()
+    settings_part.pop("reuse_results", None)
+    payload = {
+        "format": CACHE_FORMAT, "layout": schema.layout_version(), "code": code_digest(),
+        "document": {"doc_id": document.doc_id, "path": document.path, "format": document.format,
+                     "sha256": document.sha256, "text": hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest(),
+                     "body_start": document.body_start, "title": document.title, "url": document.url,
+                     "published": document.published.isoformat() if document.published else None,
+                     "encoding": document.encoding},
+        "settings": settings_part, "versions": dict(sorted(versions.items())),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class ResultCache:
+    """The entries under one folder (no other state: any number of processes may share it)."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.root = Path(cache_dir) / FOLDER
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.parquet"
+
+    def get(self, key: str, run_id: str) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+        """The mention rows and the documents row stored under ``key`` (with ``run_id`` set and
+        ``reused`` true), or None when there is no readable entry."""
+        path = self._path(key)
+        try:
+            table = pq.read_table(path)
+            meta = json.loads(table.schema.metadata[_DOCUMENT_KEY])
+        except (OSError, pa.ArrowException, KeyError, TypeError, ValueError):
+            return None
+        if table.schema.remove_metadata() != schema.arrow_schema("mentions").remove_metadata():
+            return None
+        mentions = table.to_pylist()
+        for row in mentions:
+            row["run_id"] = run_id
+        if meta.get("published"):
+            meta["published"] = dt.date.fromisoformat(meta["published"])
+        meta["reused"] = True
+        return mentions, meta
+
+    def put(self, key: str, mentions: list[dict[str, Any]], document: Mapping[str, Any]) -> None:
+        """Store one document's rows (written aside and renamed into place). A cache that cannot
+        be written is skipped: the run does not depend on it."""
+        path = self._path(key)
+        meta = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in document.items()}
+        sch = schema.arrow_schema("mentions")
+        try:
+            table = pa.Table.from_pylist([{n: r.get(n) for n in sch.names} for r in mentions], schema=sch)
+            table = table.replace_schema_metadata({_DOCUMENT_KEY: json.dumps(meta, default=str).encode()})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+            os.close(fd)
+            try:
+                pq.write_table(table, tmp, compression="zstd")
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except (OSError, pa.ArrowException):
+            return

@@ -1,0 +1,159 @@
+"""The per-document result cache: unchanged documents are not analysed twice, anything that
+changes what a document's rows would be makes it analysed again (documents written here)."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from eventextract import pipeline
+from eventextract.config import Settings
+from eventextract.result_cache import FOLDER, ResultCache, document_key
+
+pytestmark = pytest.mark.slow
+
+DOCS = {
+    "harbour.txt": "On 3 May 2011 rebel fighters shelled the harbour of Misrata. Government troops repelled the attack.",
+    "talks.txt": "On 9 June 2011 envoys of both sides met in Tunis and agreed to exchange prisoners.",
+    "border.txt": "Border guards detained twelve smugglers near Ghat on 14 July 2011.",
+}
+
+
+def _corpus(folder: Path) -> Path:
+    folder.mkdir()
+    for name, text in DOCS.items():
+        (folder / name).write_text(text + "\n", encoding="utf-8")
+    return folder
+
+
+def _run(corpus: Path, out: Path, version: str, settings: Settings):
+    info = pipeline.run([corpus], out, version=version, settings=settings)
+    path = Path(info.path)
+    docs = {r["doc_id"]: r for r in pq.read_table(path / "documents.parquet").to_pylist()}
+    mentions = pq.read_table(path / "mentions.parquet").to_pylist()
+    return docs, mentions
+
+
+def _without_run(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "run_id"} for r in rows]
+
+
+@pytest.fixture()
+def settings(tmp_path) -> Settings:
+    return Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"]))
+
+
+def test_unchanged_documents_are_reused_with_the_same_rows(tmp_path, settings, monkeypatch) -> None:
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    docs1, rows1 = _run(corpus, tmp_path / "out", "a", settings)
+    assert rows1, "the documents report events"
+    assert not any(d["reused"] for d in docs1.values())
+
+    analysed: list[str] = []
+    real = pipeline.process_documents
+
+    def counting(documents, *args, **kwargs):
+        for result in real(documents, *args, **kwargs):
+            analysed.append(result.document.doc_id)
+            yield result
+
+    monkeypatch.setattr(pipeline, "process_documents", counting)
+    docs2, rows2 = _run(corpus, tmp_path / "out", "b", settings)
+    assert analysed == []
+    assert all(d["reused"] for d in docs2.values())
+    assert _without_run(rows2) == _without_run(rows1)  # extracted_at too: the rows of the first analysis
+    assert {r["run_id"] for r in rows2} != {r["run_id"] for r in rows1}
+    changes = pq.read_table(tmp_path / "out" / "releases" / "b" / "changes.parquet").num_rows
+    assert changes == 0  # being reused is not a change of the data
+
+    # one edited document is analysed again, alone
+    (corpus / "border.txt").write_text("Border guards detained forty smugglers near Ghat on 15 July 2011.\n",
+                                       encoding="utf-8")
+    docs3, rows3 = _run(corpus, tmp_path / "out", "c", settings)
+    assert analysed == ["border.txt"]
+    assert {k for k, d in docs3.items() if not d["reused"]} == {"border.txt"}
+    assert [r for r in _without_run(rows3) if r["doc_id"] != "border.txt"] == \
+        [r for r in _without_run(rows1) if r["doc_id"] != "border.txt"]
+
+
+def _isolated_cache(tmp_path: Path, settings: Settings) -> Path:
+    """A cache folder of this test's own, sharing the session's gazetteer index (no rebuild)."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for entry in Path(settings.cache_dir).iterdir():
+        if entry.name != FOLDER:
+            (cache / entry.name).symlink_to(entry.resolve())
+    return cache
+
+
+def test_a_changed_setting_or_no_cache_analyses_everything(tmp_path, settings) -> None:
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    _run(corpus, tmp_path / "out", "a", settings)
+    docs, _ = _run(corpus, tmp_path / "out", "b", dataclasses.replace(settings, min_confidence=0.01))
+    assert not any(d["reused"] for d in docs.values())
+    docs, _ = _run(corpus, tmp_path / "out", "c", dataclasses.replace(settings, reuse_results=False))
+    assert not any(d["reused"] for d in docs.values())
+    docs, _ = _run(corpus, tmp_path / "out", "d", settings)
+    assert all(d["reused"] for d in docs.values())
+
+
+def test_a_broken_entry_is_a_miss_and_is_rewritten(tmp_path, settings) -> None:
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    _, rows1 = _run(corpus, tmp_path / "out", "a", settings)
+    entries = sorted((settings.cache_dir / FOLDER).rglob("*.parquet"))
+    assert len(entries) == len(DOCS)
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[:40])  # as a disk-full or killed writer could leave it
+    docs, rows2 = _run(corpus, tmp_path / "out", "b", settings)
+    assert not any(d["reused"] for d in docs.values())
+    assert [{k: v for k, v in r.items() if k not in ("run_id", "extracted_at")} for r in rows2] == \
+        [{k: v for k, v in r.items() if k not in ("run_id", "extracted_at")} for r in rows1]
+    docs, _ = _run(corpus, tmp_path / "out", "c", settings)
+    assert all(d["reused"] for d in docs.values())
+
+
+def test_failed_and_empty_documents_are_not_stored(tmp_path, settings) -> None:
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "empty.txt").write_text("   \n", encoding="utf-8")
+    (corpus / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
+    docs, _ = _run(corpus, tmp_path / "out", "a", settings)
+    assert {d["status"] for d in docs.values()} <= {"empty", "failed"}
+    assert not list((settings.cache_dir / FOLDER).rglob("*.parquet"))
+
+
+def test_the_key_follows_document_settings_and_versions(tmp_path) -> None:
+    from eventextract.records import Document
+
+    doc = Document(doc_id="a.txt", path="a.txt", format="txt", sha256="0" * 64, text="Troops left.")
+    s = Settings(cache_dir=tmp_path)
+    versions = {"extractor_version": "1", "model_name": "m", "model_version": "1", "ontology_version": "1",
+                "gazetteer_version": "1"}
+    key = document_key(doc, s, versions)
+    assert key == document_key(doc, dataclasses.replace(s, cache_dir=tmp_path / "elsewhere"), versions)
+    assert key == document_key(doc, dataclasses.replace(s, reuse_results=False), versions)
+    assert key != document_key(dataclasses.replace(doc, text="Troops came."), s, versions)
+    assert key != document_key(dataclasses.replace(doc, title="T"), s, versions)
+    assert key != document_key(doc, dataclasses.replace(s, date_carry="paragraph"), versions)
+    assert key != document_key(doc, s, {**versions, "model_version": "2"})
+
+
+def test_put_then_get_round_trips_dates_and_sets_the_run(tmp_path) -> None:
+    import datetime as dt
+
+    from eventextract.publish import to_table
+
+    cache = ResultCache(tmp_path)
+    assert cache.get("ab" * 32, "run-x") is None
+    doc_row = {"doc_id": "a.txt", "published": dt.date(2011, 5, 3), "status": "ok", "reused": False}
+    cache.put("ab" * 32, [], doc_row)
+    mentions, document = cache.get("ab" * 32, "run-x")
+    assert mentions == [] and document["published"] == dt.date(2011, 5, 3) and document["reused"] is True
+    assert to_table([], "mentions").num_rows == 0
