@@ -158,3 +158,16 @@ def test_generated_cli_and_error_docs_are_current() -> None:
     spec.loader.exec_module(gen)
     assert (ROOT / "docs" / "errors.md").read_text(encoding="utf-8") == gen.error_reference() + "\n", "run `make docs`"
     assert (ROOT / "docs" / "cli.md").read_text(encoding="utf-8") == gen.cli_reference() + "\n", "run `make docs`"
+
+
+def test_references_name_existing_fields_and_reach_the_metadata() -> None:
+    refs = {(t, f.name): f.references for t in schema.table_names() for f in schema.table(t).fields if f.references}
+    # in the Data Package (foreignKeys) only: Croissant readers would join the record sets on it
+    assert refs == {("mentions", "event_id"): "events.event_id"}
+    for target in refs.values():
+        table, field = target.split(".")
+        assert field in schema.table(table).names
+    assert schema.table_schema("mentions")["foreignKeys"] == [
+        {"fields": "event_id", "reference": {"resource": "events", "fields": "event_id"}}]
+    assert schema.table_schema("mentions", csv=True)["foreignKeys"] == [
+        {"fields": "event_id", "reference": {"resource": "events-csv", "fields": "event_id"}}]

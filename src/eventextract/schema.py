@@ -47,6 +47,7 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     csv: bool = True
+    references: str | None = None  # "<table>.<field>" this field's values point to (null: none)
 
     def value_constraints(self) -> dict[str, Any]:
         """enum / pattern / minimum / maximum, under the keywords JSON Schema and Frictionless share."""
@@ -105,7 +106,8 @@ def table(name: str) -> TableSpec:
             name=f["name"], type=f["type"], description=f.get("description", ""),
             required=bool(f.get("required", False)), unique=bool(f.get("unique", False)),
             enum=tuple(f["enum"]) if f.get("enum") else None, pattern=f.get("pattern"),
-            minimum=f.get("minimum"), maximum=f.get("maximum"), csv=bool(f.get("csv", True))))
+            minimum=f.get("minimum"), maximum=f.get("maximum"), csv=bool(f.get("csv", True)),
+            references=f.get("references")))
     return TableSpec(name=name, description=" ".join(str(raw.get("description", "")).split()),
                      primary_key=raw.get("primary_key"), fields=tuple(fields), rules=tuple(raw.get("rules") or ()))
 
@@ -165,6 +167,10 @@ def table_schema(name: str, csv: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {"fields": fields, "missingValues": [""]}
     if spec.primary_key:
         out["primaryKey"] = spec.primary_key
+    keys = [(f.name, *f.references.split(".", 1)) for f in spec.fields if f.references and (f.csv or not csv)]
+    if keys:  # the Parquet resources are named after their table, the CSV exports "<table>-csv"
+        out["foreignKeys"] = [{"fields": name, "reference": {"resource": f"{ref}-csv" if csv else ref, "fields": col}}
+                              for name, ref, col in keys]
     return out
 
 
