@@ -170,8 +170,10 @@ def _in_scope(s: dict[str, Any], scopes: dict[str, list[tuple[int, int]]]) -> bo
     return any(a <= int(start) < b for a, b in ranges)
 
 
-def score(system: Iterable[dict[str, Any]], gold: Iterable[dict[str, Any]], per_type: bool = False) -> dict[str, Any]:
-    """The figures of the shared scorer for ``system`` events against ``gold`` lines."""
+def scored_rows(system: Iterable[dict[str, Any]],
+                gold: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The system rows that are scored (documents of the gold, inside its scope lines) and the gold
+    event lines (the scope lines removed)."""
     gold = list(gold)
     scopes: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for g in gold:
@@ -179,7 +181,12 @@ def score(system: Iterable[dict[str, Any]], gold: Iterable[dict[str, Any]], per_
             scopes[file_key(g["doc"])].append((int(g["scope_start"]), int(g["scope_end"])))
     gold = [g for g in gold if "scope_start" not in g]
     docs = {file_key(g["doc"]) for g in gold}
-    system = [s for s in system if file_key(s.get("doc_id")) in docs and _in_scope(s, scopes)]
+    return [s for s in system if file_key(s.get("doc_id")) in docs and _in_scope(s, scopes)], gold
+
+
+def score(system: Iterable[dict[str, Any]], gold: Iterable[dict[str, Any]], per_type: bool = False) -> dict[str, Any]:
+    """The figures of the shared scorer for ``system`` events against ``gold`` lines."""
+    system, gold = scored_rows(system, gold)
 
     gold_pol = lambda g: g.get("polarity", ASSERTED)  # noqa: E731
     sys_asserted = [s for s in system if polarity(s) == ASSERTED]

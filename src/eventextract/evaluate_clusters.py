@@ -46,13 +46,13 @@ from typing import Any
 
 from eventextract.evaluate import (
     ASSERTED,
-    _in_scope,
     _missing,
     _pair_score,
     file_key,
     load_events,
     match,
     polarity,
+    scored_rows,
     words,
 )
 
@@ -112,14 +112,7 @@ def load_release_rows(path: str | Path) -> tuple[str, list[dict[str, Any]]]:
 
 def matched_pairs(system: Iterable[dict[str, Any]], gold: Iterable[dict[str, Any]]) -> list[Pair]:
     """The events scorer's detection matches: (system row, gold line), both asserted."""
-    gold = list(gold)
-    scopes: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for g in gold:
-        if "scope_start" in g:
-            scopes[file_key(g["doc"])].append((int(g["scope_start"]), int(g["scope_end"])))
-    gold = [g for g in gold if "scope_start" not in g]
-    docs = {file_key(g["doc"]) for g in gold}
-    system = [s for s in system if file_key(s.get("doc_id")) in docs and _in_scope(s, scopes)]
+    system, gold = scored_rows(system, gold)
     return [(s, g) for s, g in match(system, gold) if _system_asserted(s) and _gold_asserted(g)]
 
 
