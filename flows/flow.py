@@ -1,13 +1,18 @@
-"""The eventextract Prefect flow: discover -> process batches -> validate -> publish.
+"""The eventextract Prefect flow: discover -> process batches -> assemble -> publish.
 
-Each task is a thin call into ``eventextract.pipeline``. Only the I/O tasks (discovering inputs,
+Each task is a thin call into ``eventextract.pipeline``. A batch task analyses its files, checks
+their rows and writes them as Parquet parts under ``OUT/.staging/RUN_ID/``, returning only a small
+manifest: rows do not travel back to the flow as Python objects, and the flow reads the parts in
+batch order (removed after publishing). Only the I/O tasks (discovering inputs,
 publishing the release) retry; processing is deterministic, and a bad document is recorded in the
 documents table rather than failing its task. Runs use Prefect's ephemeral local API unless
 ``PREFECT_API_URL`` points at a server.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,9 @@ from eventextract import pipeline
 from eventextract.config import Settings
 from eventextract.ingest import InputFile
 
+#: folder beside ``releases/`` where batch tasks write their parts
+STAGING = ".staging"
+
 
 @task(name="discover-inputs", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def discover_inputs(inputs: list[str], batch_files: int) -> list[list[InputFile]]:
@@ -29,22 +37,22 @@ def discover_inputs(inputs: list[str], batch_files: int) -> list[list[InputFile]
 
 
 @task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(files: list[InputFile], settings: Settings, run_id: str,
-                  extracted_at: dt.datetime) -> pipeline.BatchOutput:
-    return pipeline.process_files(files, settings, run_id, extracted_at)
+def process_batch(files: list[InputFile], settings: Settings, run_id: str, extracted_at: dt.datetime,
+                  staging: str, index: int) -> pipeline.BatchManifest:
+    return pipeline.process_batch_to_parts(files, settings, run_id, extracted_at, staging, index)
 
 
-@task(name="validate-rows", cache_policy=NO_CACHE)
-def validate_rows(outputs: list[pipeline.BatchOutput], run_id: str) -> pipeline.Validated:
-    return pipeline.validate_batches(outputs, run_id)
+@task(name="assemble-parts", cache_policy=NO_CACHE)
+def assemble_parts(manifests: list[pipeline.BatchManifest]) -> pipeline.Staged:
+    return pipeline.assemble(manifests)
 
 
 @task(name="publish-release", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def publish_release(validated: pipeline.Validated, out: str, run_id: str, settings: Settings,
+def publish_release(staged: pipeline.Staged, out: str, run_id: str, settings: Settings,
                     versions: dict[str, str], release: str | None, force: bool,
                     created: dt.datetime, since: str | None = None) -> str:
-    info = pipeline.finalize(validated, out, run_id=run_id, settings=settings, versions=versions,
-                             version=release, force=force, created=created, since=since)
+    info = pipeline.finalize_tables(staged, out, run_id=run_id, settings=settings, versions=versions,
+                                    version=release, force=force, created=created, since=since)
     return str(info.path)
 
 
@@ -60,20 +68,20 @@ def component_versions(settings: Settings) -> dict[str, str]:
     return pipeline.load_resources(settings).versions
 
 
-def _report(validated: pipeline.Validated, path: str, timings: dict[str, float], n_words: int) -> str:
-    docs = validated.documents
+def _report(staged: pipeline.Staged, path: str, timings: dict[str, float], n_words: int) -> str:
+    docs = staged.documents.select(["status", "reused"]).to_pylist()
     by_status: dict[str, int] = {}
     for d in docs:
         by_status[d["status"]] = by_status.get(d["status"], 0) + 1
     by_type: dict[str, int] = {}
-    for e in validated.mentions:
-        by_type[e["event_type"]] = by_type.get(e["event_type"], 0) + 1
+    for etype in staged.mentions.column("event_type").to_pylist():
+        by_type[etype] = by_type.get(etype, 0) + 1
     lines = ["# eventextract run", "", f"Release: `{path}`", "",
              "| count | value |", "|---|---|",
              f"| documents | {len(docs)} ({', '.join(f'{k}: {v}' for k, v in sorted(by_status.items()))}) |",
-             f"| documents reused from the result cache | {sum(1 for d in docs if d.get('reused'))} |",
-             f"| mentions published | {len(validated.mentions)} |",
-             f"| rows quarantined | {len(validated.quarantine)} |",
+             f"| documents reused from the result cache | {sum(1 for d in docs if d['reused'])} |",
+             f"| mentions published | {staged.mentions.num_rows} |",
+             f"| rows quarantined | {staged.quarantine.num_rows} |",
              f"| words processed | {n_words} |", "",
              "| stage | seconds |", "|---|---|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in timings.items()]
@@ -109,26 +117,33 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     n_files = sum(len(b) for b in batches)
     logger.info("run %s: %d files in %d batches", run_id, n_files, len(batches))
 
-    t0 = time.perf_counter()
-    futures = [process_batch.submit(b, settings, run_id, now) for b in batches]
-    bar = _progress(n_files) if progress else None
-    for fut in as_completed(futures):
+    # each batch writes its checked rows as Parquet parts here and returns a small manifest
+    staging = Path(out).resolve() / STAGING / run_id
+    try:
+        t0 = time.perf_counter()
+        futures = [process_batch.submit(b, settings, run_id, now, str(staging), i) for i, b in enumerate(batches)]
+        bar = _progress(n_files) if progress else None
+        for fut in as_completed(futures):
+            if bar is not None:
+                bar.advance(fut.result().n_files)
+        manifests: list[pipeline.BatchManifest] = [fut.result() for fut in futures]
         if bar is not None:
-            bar.advance(fut.result().n_files)
-    # rows in batch order, not completion order: the release does not depend on the worker count
-    outputs: list[pipeline.BatchOutput] = [fut.result() for fut in futures]
-    if bar is not None:
-        bar.close()
-    timings["process"] = time.perf_counter() - t0
+            bar.close()
+        timings["process + row checks"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    validated = validate_rows(outputs, run_id)
-    timings["validate rows"] = time.perf_counter() - t0
-    versions = component_versions(settings)
+        t0 = time.perf_counter()
+        # rows in batch order, not completion order: the release does not depend on the worker count
+        staged = assemble_parts(manifests)
+        timings["assemble parts"] = time.perf_counter() - t0
+        versions = component_versions(settings)
 
-    t0 = time.perf_counter()
-    path = publish_release(validated, out, run_id, settings, versions, release, force, now, since)
-    timings["expectations + publish"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        path = publish_release(staged, out, run_id, settings, versions, release, force, now, since)
+        timings["events + expectations + publish"] = time.perf_counter() - t0
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            staging.parent.rmdir()  # when no other run is staging
     if publish_to:
         t0 = time.perf_counter()
         url = publish_to_destination(path, publish_to, force)
@@ -136,9 +151,9 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         logger.info("published %s to %s", path, url)
 
     create_markdown_artifact(key="eventextract-run",
-                             markdown=_report(validated, path, timings, sum(o.n_words for o in outputs)),
+                             markdown=_report(staged, path, timings, sum(m.n_words for m in manifests)),
                              description=f"eventextract {run_id}")
-    logger.info("published %d mentions (%d quarantined) to %s", len(validated.mentions), len(validated.quarantine), path)
+    logger.info("published %d mentions (%d quarantined) to %s", staged.mentions.num_rows, staged.quarantine.num_rows, path)
     return path
 
 

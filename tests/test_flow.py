@@ -46,6 +46,7 @@ def test_flow_local_runner(harness, corpus: Path, tmp_path: Path) -> None:
     assert events and asserted == {e["event_id"] for e in events}
     assert sum(e["n_mentions"] for e in events) == sum(1 for m in mentions if m["event_id"] is not None)
     assert (path / "validation" / "events_mentions.json").is_file()
+    assert not (tmp_path / "out" / ".staging").exists()  # the batches' parts are gone once published
     with get_client(sync_client=True) as client:
         keys = {a.key for a in client.read_artifacts()}
     assert "eventextract-run" in keys

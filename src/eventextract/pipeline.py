@@ -5,7 +5,10 @@ process for library users and tests; ``annotate`` is the inspection view of the 
 
 - ``plan_batches``   inputs -> batches of ``InputFile`` (discovery only: cheap)
 - ``process_files``  one batch -> ``BatchOutput`` (ingest -> ``analyse.process_documents`` -> rows)
-- ``finalize``       all batches -> validated tables -> published release
+- ``process_batch_to_parts``  the same plus the row checks, written as Parquet parts; returns a
+  small ``BatchManifest`` (what the flow's batch tasks run: rows stay on disk)
+- ``assemble``       the manifests -> the run's Arrow tables, in batch order
+- ``finalize`` / ``finalize_tables``  validated rows or tables -> events, expectations -> release
 
 One document's way through the rule stages is ``eventextract.analyse``; what every document is
 analysed with is ``eventextract.resources``.
@@ -13,6 +16,7 @@ analysed with is ``eventextract.resources``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import uuid
 from collections import Counter
@@ -33,9 +37,10 @@ if TYPE_CHECKING:
 
     from .publish import ReleaseInfo
 
-__all__ = ["BatchOutput", "Resources", "Validated", "analyse", "annotate", "annotation", "build_record",
-           "document_row", "finalize", "mention_id", "load_resources", "new_run_id", "plan_batches",
-           "process_documents", "process_files", "run", "sample_corpus_dir", "settings_key", "validate_batches"]
+__all__ = ["BatchManifest", "BatchOutput", "Resources", "Staged", "Validated", "analyse", "annotate", "annotation",
+           "assemble", "build_record", "document_row", "finalize", "finalize_tables", "mention_id", "load_resources",
+           "new_run_id", "plan_batches", "process_batch_to_parts", "process_documents", "process_files", "run",
+           "sample_corpus_dir", "settings_key", "validate_batches"]
 
 
 def sample_corpus_dir() -> Path:
@@ -133,24 +138,100 @@ def validate_batches(outputs: Iterable[BatchOutput], run_id: str) -> Validated:
     return Validated(mentions=report.valid, documents=documents, quarantine=report.quarantined)
 
 
+@dataclass
+class Staged:
+    """The validated tables of a run (mentions without event ids yet, documents, quarantine)."""
+
+    mentions: "pa.Table"
+    documents: "pa.Table"
+    quarantine: "pa.Table"
+
+
+@dataclass
+class BatchManifest:
+    """What a batch task returns when it streams its rows to disk: where its Parquet parts are,
+    and small counts (rows stay on disk, not in the flow's memory)."""
+
+    index: int
+    parts: dict[str, str]
+    counts: dict[str, int]
+    seconds: float = 0.0
+    n_words: int = 0
+    n_files: int = 0
+
+
+#: tables a batch writes as parts, in this order
+PART_TABLES = ("mentions", "documents", "quarantine")
+
+
+def process_batch_to_parts(files: Sequence[ingest.InputFile], settings: Settings, run_id: str,
+                           extracted_at: dt.datetime, staging: str | Path, index: int) -> BatchManifest:
+    """``process_files`` and the row checks of one batch, its rows written as Parquet parts
+    ``<staging>/<index>.<table>.parquet`` (a document's rows never span batches, so the per-batch
+    checks are the run's: ids embed the unique doc_id)."""
+    import pyarrow.parquet as pq
+
+    from .publish import PARQUET_COMPRESSION, to_table
+
+    out = process_files(files, settings, run_id, extracted_at)
+    checked = validate_batches([out], run_id)
+    staging = Path(staging)
+    staging.mkdir(parents=True, exist_ok=True)
+    parts, counts = {}, {}
+    for table, rows in zip(PART_TABLES, (checked.mentions, checked.documents, checked.quarantine)):
+        path = staging / f"{index:06d}.{table}.parquet"
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(to_table(rows, table), tmp, compression=PARQUET_COMPRESSION, use_compliant_nested_type=False)
+        os.replace(tmp, path)
+        parts[table], counts[table] = str(path), len(rows)
+    return BatchManifest(index=index, parts=parts, counts=counts, seconds=out.seconds, n_words=out.n_words,
+                         n_files=out.n_files)
+
+
+def assemble(manifests: Iterable[BatchManifest]) -> Staged:
+    """The run's tables from the batches' parts, in batch order (not completion order: the rows and
+    their order do not depend on the number of workers)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from . import schema
+
+    ordered = sorted(manifests, key=lambda m: m.index)
+    tables = {}
+    for table in PART_TABLES:
+        parts = [pq.read_table(m.parts[table]) for m in ordered]
+        tables[table] = pa.concat_tables(parts) if parts else schema.arrow_schema(table).empty_table()
+    return Staged(**tables)
+
+
 def finalize(validated: Validated, out_dir: str | Path, *, run_id: str, settings: Settings,
              versions: dict[str, str], version: str | None = None, force: bool = False,
              created: dt.datetime | None = None, since: str | None = None) -> "ReleaseInfo":
-    """Build the Arrow tables, merge the mentions into events (``eventextract.aggregate``), run the
-    Great Expectations suites and publish the release (its changelog against the release ``since``,
-    default the latest one)."""
-    from .publish import to_table, write_release
+    """``finalize_tables`` over the rows of ``validate_batches``."""
+    from .publish import to_table
+
+    staged = Staged(mentions=to_table(validated.mentions, "mentions"),
+                    documents=to_table(validated.documents, "documents"),
+                    quarantine=to_table(validated.quarantine, "quarantine"))
+    return finalize_tables(staged, out_dir, run_id=run_id, settings=settings, versions=versions, version=version,
+                           force=force, created=created, since=since)
+
+
+def finalize_tables(staged: Staged, out_dir: str | Path, *, run_id: str, settings: Settings,
+                    versions: dict[str, str], version: str | None = None, force: bool = False,
+                    created: dt.datetime | None = None, since: str | None = None) -> "ReleaseInfo":
+    """Merge the mentions into events (``eventextract.aggregate``), run the Great Expectations
+    suites and publish the release (its changelog against the release ``since``, default the
+    latest one)."""
+    from .publish import write_release
     from .validate import run_expectations, run_link_expectations
 
-    mentions = to_table(validated.mentions, "mentions")
-    mentions, events = aggregate_mentions(mentions, run_id=run_id, polarities=settings.event_polarities)
-    tables = {"mentions": mentions, "events": events,
-              "documents": to_table(validated.documents, "documents"),
-              "quarantine": to_table(validated.quarantine, "quarantine")}
+    mentions, events = aggregate_mentions(staged.mentions, run_id=run_id, polarities=settings.event_polarities)
+    tables = {"mentions": mentions, "events": events, "documents": staged.documents, "quarantine": staged.quarantine}
     reports = {name: run_expectations(tbl, name) for name, tbl in tables.items()}
     reports["events_mentions"] = run_link_expectations(tables["events"], tables["mentions"])
-    sources = [{"title": d.get("title") or d["doc_id"], "path": d["path"], "sha256": d["sha256"]}
-               for d in validated.documents]
+    docs = staged.documents.select(["doc_id", "title", "path", "sha256"]).to_pylist()
+    sources = [{"title": d.get("title") or d["doc_id"], "path": d["path"], "sha256": d["sha256"]} for d in docs]
     info = {"settings": settings.to_public_dict(), **versions}
     return write_release(Path(out_dir), mentions=tables["mentions"], events=tables["events"],
                          documents=tables["documents"],
