@@ -18,6 +18,7 @@ import pytest
 
 from eventextract import catalog, pipeline, publish, schema, validate
 from eventextract.errors import ReleaseError
+from test_validate import _default, make_document, mention_id  # one row factory for the layout's tables
 
 CREATED = dt.datetime(2024, 3, 5, 10, 30, tzinfo=dt.timezone.utc)
 TABLE_FILES = {"mentions.parquet", "mentions.csv", "events.parquet", "events.csv", "documents.parquet",
@@ -48,23 +49,6 @@ _MENTION_VALUES: dict[str, Any] = {
     "event_type": "ASSAULT", "event_mode": None, "quad_class": "material_conflict", "polarity": "asserted",
     "extracted_at": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
 }
-_TYPE_DEFAULTS: dict[str, Any] = {"string": "x", "int32": 0, "int64": 0, "float64": 0.0, "boolean": False,
-                                  "date": dt.date(1992, 1, 1), "list_string": ["x"]}
-
-
-def _default(f: schema.FieldSpec) -> Any:
-    if f.enum:
-        return f.enum[0]
-    if f.type == "timestamp":
-        return dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    value = _TYPE_DEFAULTS[f.type]
-    if f.minimum is not None and isinstance(value, (int, float)) and value < f.minimum:
-        value = type(value)(f.minimum)
-    return value
-
-
-def mention_id(i: int) -> str:
-    return "mn_" + hashlib.sha256(f"mention {i}".encode()).hexdigest()[:24]
 
 
 def make_mention(i: int = 0, **overrides: Any) -> dict[str, Any]:
@@ -74,14 +58,6 @@ def make_mention(i: int = 0, **overrides: Any) -> dict[str, Any]:
     row = {f.name: copy.copy(_MENTION_VALUES[f.name]) if f.name in _MENTION_VALUES else _default(f)
            for f in schema.table("mentions").fields}
     row.update(mention_id=mention_id(i), event_id=None, doc_id=f"doc{i % 3}.txt", run_id="run-test")
-    row.update(overrides)
-    return row
-
-
-def make_document(i: int = 0, **overrides: Any) -> dict[str, Any]:
-    row = {f.name: _default(f) for f in schema.table("documents").fields}
-    row.update(doc_id=f"doc{i}.txt", path=f"in/doc{i}.txt", format="txt", status="ok", error=None,
-               sha256=hashlib.sha256(f"doc {i}".encode()).hexdigest(), n_mentions=1)
     row.update(overrides)
     return row
 

@@ -59,7 +59,7 @@ _ROW_VALUES: dict[str, Any] = {
     "geo_precision": "populated_place",
     "extracted_at": dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
 }
-_TYPE_DEFAULTS: dict[str, Any] = {"string": "x", "int32": 0, "int64": 0, "float64": 0.0, "boolean": True,
+_TYPE_DEFAULTS: dict[str, Any] = {"string": "x", "int32": 0, "int64": 0, "float64": 0.0, "boolean": False,
                                   "date": dt.date(1992, 1, 1), "list_string": ["x"]}
 
 
