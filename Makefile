@@ -20,7 +20,7 @@ help:
 	@echo "make run    - set up $(VENV), run the flow on the bundled sample corpus, write $(OUT)/releases/<version>/"
 	@echo "make test   - set up $(VENV), run the test suite"
 	@echo "make serve  - start a local Prefect server and serve the flow on a cron schedule ($(CRON))"
-	@echo "make bench  - throughput / memory benchmark (scripts/benchmark.py)"
+	@echo "make bench  - throughput / memory benchmarks (scripts/benchmark.py, scripts/bench_runs.py)"
 	@echo "make eval   - every accuracy figure against ../shared (scripts/evaluate_shared.py)"
 	@echo "make snapshot - compare output on every snapshot corpus with tests/snapshots (scripts/snapshot.py)"
 	@echo "make doctor - check the environment a run needs and say what is missing"
@@ -48,6 +48,7 @@ serve: install
 
 bench: install
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/bench_runs.py
 
 eval: install
 	$(BIN)/python scripts/evaluate_shared.py

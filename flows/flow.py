@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import shutil
 import time
 from pathlib import Path
@@ -92,7 +93,7 @@ def _report(staged: pipeline.Staged, path: str, timings: dict[str, float], n_wor
 
 @flow(name="eventextract", log_prints=True)
 def eventextract_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
-                      config: str | None = None, force: bool = False, batch_files: int = 64,
+                      config: str | None = None, force: bool = False, batch_files: int = 16,
                       progress: bool = False, source_base_url: str | None = None,
                       publish_to: str | None = None, since: str | None = None, no_cache: bool = False) -> str:
     """Read INPUTS (default: the bundled sample corpus) and publish a release under OUT/releases/
@@ -150,6 +151,7 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         timings["publish to destination"] = time.perf_counter() - t0
         logger.info("published %s to %s", path, url)
 
+    logger.info("stage seconds: %s", json.dumps({k: round(v, 3) for k, v in timings.items()}))
     create_markdown_artifact(key="eventextract-run",
                              markdown=_report(staged, path, timings, sum(m.n_words for m in manifests)),
                              description=f"eventextract {run_id}")
@@ -176,8 +178,29 @@ class _progress:
         self._p.stop()
 
 
-def task_runner(runner: str = "local", workers: int = 1, dask_address: str | None = None) -> Any:
-    """The Prefect task runner for ``--runner``: threads, or prefect-dask's DaskTaskRunner."""
+#: most worker processes ``workers=0`` gives (each holds its own spaCy model and indexes)
+MAX_AUTO_WORKERS = 4
+
+
+def default_workers() -> int:
+    """One worker per CPU core this process may use, at most ``MAX_AUTO_WORKERS``."""
+    import os
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_AUTO_WORKERS, cores))
+
+
+def task_runner(runner: str = "auto", workers: int = 0, dask_address: str | None = None) -> Any:
+    """The Prefect task runner for ``--runner``: a pool of worker processes (``process``; a batch
+    task analyses its files there and returns only a manifest), threads in the flow's process
+    (``local``), or prefect-dask's DaskTaskRunner (``dask``); ``auto`` is ``process`` with more than
+    one worker, else ``local``. ``workers=0``: :func:`default_workers`."""
+    workers = workers or default_workers()
+    if runner == "auto":
+        runner = "process" if workers > 1 else "local"
     if runner == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -185,17 +208,66 @@ def task_runner(runner: str = "local", workers: int = 1, dask_address: str | Non
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None})
+    if runner == "process":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=workers)
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
+@contextlib.contextmanager
+def one_api(needed: bool) -> Any:
+    """Make every process of the run talk to one Prefect API. When the task runner starts other
+    processes (``needed``), the API this process uses (``PREFECT_API_URL``: a started ``prefect
+    server``, Prefect Cloud, or a test harness) is exported to the environment the workers inherit;
+    without one, one temporary Prefect server is started here for the run (and stopped after it),
+    instead of every worker process starting its own. Yields the API URL (None when not needed)."""
+    import os
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if not needed:
+        yield None
+        return
+    url = PREFECT_API_URL.value()
+    server = None
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        url = server.api_url
+    before = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        if server is not None:
+            from prefect.events.worker import EventsWorker
+            from prefect.logging.handlers import APILogWorker
+
+            # send the run's last log records and events while the server is still up
+            APILogWorker.drain_all(timeout=10)
+            EventsWorker.drain_all(timeout=10)
+        if before is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = before
+        if server is not None:
+            server.stop()
+
+
 def run_flow(inputs: list[str] | None = None, out: str = "output", release: str | None = None,
-             config: str | None = None, runner: str = "local", workers: int = 1,
-             dask_address: str | None = None, batch_files: int = 64, force: bool = False,
+             config: str | None = None, runner: str = "auto", workers: int = 0,
+             dask_address: str | None = None, batch_files: int = 16, force: bool = False,
              progress: bool = False, source_base_url: str | None = None,
              publish_to: str | None = None, since: str | None = None, no_cache: bool = False) -> str:
-    """Run the flow with the chosen task runner; returns the release folder."""
+    """Run the flow with the chosen task runner (see :func:`task_runner`); returns the release folder."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
-    configured = eventextract_flow.with_options(task_runner=task_runner(runner, workers, dask_address))
-    return configured(inputs=inputs, out=out, release=release, config=config, force=force,
-                      batch_files=batch_files, progress=progress, source_base_url=source_base_url,
-                      publish_to=publish_to, since=since, no_cache=no_cache)
+    chosen = task_runner(runner, workers, dask_address)
+    with one_api(needed=not isinstance(chosen, ThreadPoolTaskRunner)):
+        configured = eventextract_flow.with_options(task_runner=chosen)
+        return configured(inputs=inputs, out=out, release=release, config=config, force=force,
+                          batch_files=batch_files, progress=progress, source_base_url=source_base_url,
+                          publish_to=publish_to, since=since, no_cache=no_cache)

@@ -1,6 +1,7 @@
 """The Prefect flow (real Prefect, temporary API via prefect_test_harness), local and Dask runners."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -34,7 +35,8 @@ def test_flow_local_runner(harness, corpus: Path, tmp_path: Path) -> None:
 
     from eventextract_flows.flow import run_flow
 
-    path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", batch_files=2))
+    path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", batch_files=2,
+                         runner="local", workers=1))
     assert path == (tmp_path / "out" / "releases" / "1.0.0")
     docs = pq.read_table(path / "documents.parquet").to_pylist()
     assert sorted(d["doc_id"] for d in docs) == ["a.txt", "b.md", "c.txt"]
@@ -52,32 +54,65 @@ def test_flow_local_runner(harness, corpus: Path, tmp_path: Path) -> None:
     assert "eventextract-run" in keys
     # an existing release is not overwritten without force
     with pytest.raises(Exception, match="E501"):
-        run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0")
-    assert Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", force=True)) == path
+        run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", runner="local", workers=1)
+    assert Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="1.0.0", force=True,
+                         runner="local", workers=1)) == path
 
 
-def test_flow_dask_runner(harness, corpus: Path, tmp_path: Path) -> None:
-    from eventextract_flows.flow import run_flow
-
-    path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release="dask", runner="dask",
-                         workers=1, batch_files=2))
-    assert pq.read_table(path / "documents.parquet").num_rows == 3
-    assert pq.read_table(path / "mentions.parquet").num_rows >= 2
-    assert pq.read_table(path / "events.parquet").num_rows >= 1
+def _rows(path: Path) -> dict[str, list[dict]]:
+    volatile = {"mentions": ["run_id", "extracted_at"], "events": ["run_id"], "documents": [], "quarantine": []}
+    return {t: pq.read_table(path / f"{t}.parquet").drop_columns(
+        [c for c in cols if c in pq.read_schema(path / f"{t}.parquet").names]).to_pylist()
+        for t, cols in volatile.items()}
 
 
-def test_rows_do_not_depend_on_worker_count(harness, corpus: Path, tmp_path: Path) -> None:
-    """Batches finish in any order; the release lists their rows in batch order."""
-    from eventextract_flows.flow import run_flow
-
+@pytest.fixture()
+def bigger_corpus(corpus: Path) -> Path:
     (corpus / "d.txt").write_text("Georgian troops shelled Tskhinvali on 7 August 2008. Russia then sent "
                                   "armoured columns through the Roki tunnel.\n", encoding="utf-8")
+    (corpus / "e.txt").write_text("On 14 August 2006 a ceasefire took effect in Lebanon. Two days later Israeli "
+                                  "troops began to withdraw from Bint Jbeil.\n", encoding="utf-8")
+    return corpus
+
+
+def test_rows_do_not_depend_on_runner_or_worker_count(harness, bigger_corpus: Path, tmp_path: Path) -> None:
+    """Batches finish in any order and in other processes; the release lists their rows in batch
+    order: one thread, three threads, a pool of two worker processes and a real dask.distributed
+    LocalCluster of two worker processes give the same rows in the same order."""
+    from eventextract_flows.flow import run_flow
+
     tables = {}
-    for workers in (1, 3):
-        path = Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / f"w{workers}"), release="r",
-                             workers=workers, batch_files=1, no_cache=True))  # both runs analyse
-        volatile = {"mentions": ["run_id", "extracted_at"], "events": ["run_id"], "documents": []}
-        tables[workers] = {t: pq.read_table(path / f"{t}.parquet").drop_columns(cols).to_pylist()
-                           for t, cols in volatile.items()}
-    assert tables[1] == tables[3]
-    assert len(tables[1]["mentions"]) >= 3 and len(tables[1]["events"]) >= 1
+    for name, runner, workers in (("local1", "local", 1), ("local3", "local", 3), ("process2", "process", 2),
+                                  ("dask2", "dask", 2)):
+        path = Path(run_flow(inputs=[str(bigger_corpus)], out=str(tmp_path / name), release="r", runner=runner,
+                             workers=workers, batch_files=1, no_cache=True))  # every run analyses
+        tables[name] = _rows(path)
+    assert len(tables["local1"]["mentions"]) >= 4 and len(tables["local1"]["events"]) >= 2
+    assert len(tables["local1"]["documents"]) == 5
+    for name in ("local3", "process2", "dask2"):
+        assert tables[name] == tables["local1"], name
+
+
+def test_one_api_for_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without PREFECT_API_URL, a run whose workers are other processes starts one temporary Prefect
+    server and exports its URL for the workers (they do not start their own); it is gone after."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from eventextract_flows.flow import one_api
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        with one_api(needed=False) as url:
+            assert url is None and "PREFECT_API_URL" not in os.environ
+        with one_api(needed=True) as url:
+            assert url and os.environ["PREFECT_API_URL"] == url
+            assert PREFECT_API_URL.value() == url
+            assert httpx.get(f"{url}/health", timeout=30).status_code == 200
+        assert "PREFECT_API_URL" not in os.environ
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/health", timeout=5)
+        # a configured API (a started server) is used as it is, and exported to the workers
+        with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
+            with one_api(needed=True) as url:
+                assert url == "http://127.0.0.1:4200/api" == os.environ["PREFECT_API_URL"]

@@ -628,3 +628,34 @@ def test_link_check_fails_when_doc_ids_are_not_the_mentions_documents() -> None:
     report = run_link_expectations(to_table(bad, "events"), mentions)
     assert not report.success
     assert [r["kwargs"].get("column") for r in report.failed] == ["doc_ids_match"]
+
+
+def test_expectations_in_slices_give_the_whole_table_verdict():
+    """A table longer than the slice size is validated in bounded memory: the row expectations on
+    slices, uniqueness and the columns on narrow frames; the verdict and the counts are the ones of
+    the whole-table run, on a clean table and on one with a bad value and a duplicate id in
+    different slices."""
+    from eventextract.publish import to_table
+
+    rows = [make_mention(i) for i in range(7)]
+    clean = to_table(rows, "mentions")
+    bad_rows = [dict(r) for r in rows]
+    bad_rows[5]["confidence"] = 7.0  # out of range, in the third slice of 2 rows
+    bad_rows[6]["mention_id"] = bad_rows[0]["mention_id"]  # duplicate across slices
+    bad = to_table(bad_rows, "mentions")
+    for tbl in (clean, bad):
+        whole = validate.run_expectations(tbl, "mentions")
+        sliced = validate.run_expectations(tbl, "mentions", chunk_rows=2)
+        assert sliced.success == whole.success
+        assert sliced.statistics["evaluated_expectations"] == whole.statistics["evaluated_expectations"]
+        assert sliced.statistics["successful_expectations"] == whole.statistics["successful_expectations"]
+        key = lambda r: json.dumps([r["type"], r["kwargs"]], sort_keys=True, default=str)  # noqa: E731
+        by_whole = {key(r): r for r in whole.results}
+        for r in sliced.results:
+            w = by_whole[key(r)]
+            assert r["success"] == w["success"], key(r)
+            assert r.get("unexpected_count") == w.get("unexpected_count"), key(r)
+            assert r.get("element_count") == w.get("element_count") or r["type"] in (
+                "ExpectColumnToExist", "ExpectTableColumnsToMatchOrderedList"), key(r)
+        assert len(sliced.gx_result["batches"]) == 1 + 1 + 4  # columns, uniqueness, 4 slices of 2 rows
+    assert not validate.run_expectations(bad, "mentions", chunk_rows=2).success

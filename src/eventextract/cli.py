@@ -31,16 +31,24 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=1)
 
 
+#: the values of ``run --runner``
+RUNNERS = ("auto", "process", "local", "dask")
+
+
 @app.command()
 def run(
     inputs: Optional[list[Path]] = typer.Argument(None, help="Files or folders (recursive). Default: the bundled sample corpus."),
     out: Path = typer.Option(Path("output"), "--out", help="Output folder; the release goes to OUT/releases/VERSION/."),
     release: Optional[str] = typer.Option(None, "--release", help="Release version (default: run date YYYY.MM.DD, .N appended if taken)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Settings file (YAML or TOML); see README."),
-    runner: str = typer.Option("local", "--runner", help="Prefect task runner: local (threads) or dask (prefect-dask)."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Parallel workers (threads for local, processes for dask)."),
+    runner: str = typer.Option("auto", "--runner", help="Prefect task runner: process (a pool of worker processes), "
+                               "local (threads in this process), dask (prefect-dask), or auto: process when there "
+                               "is more than one worker, else local."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Parallel workers (processes for process and dask, "
+                                "threads for local); 0: one per CPU core, at most 4."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="Address of a running Dask scheduler (with --runner dask)."),
-    batch_files: int = typer.Option(64, "--batch-files", min=1, help="Input files per Prefect task."),
+    batch_files: int = typer.Option(16, "--batch-files", min=1, help="Input files per Prefect task (a task's rows "
+                                    "are one set of Parquet parts)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing release of the same version."),
     source_base_url: Optional[str] = typer.Option(None, "--source-base-url", help="Public URL of the input folder: documents without a URL get source_url = this URL + their relative path."),
     publish_to: Optional[str] = typer.Option(None, "--publish-to", help="Also publish the release to this release root (folder or fsspec URL)."),
@@ -49,8 +57,8 @@ def run(
                                   "of earlier runs for unchanged documents."),
 ) -> None:
     """Run the Prefect flow over INPUT and publish a release. Prints the release folder last."""
-    if runner not in ("local", "dask"):
-        _fail(ValueError("--runner must be 'local' or 'dask'"))
+    if runner not in RUNNERS:
+        _fail(ValueError(f"--runner must be one of {', '.join(RUNNERS)}"))
     _prefect_env()
     from eventextract_flows.flow import run_flow
 

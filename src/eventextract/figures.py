@@ -87,8 +87,10 @@ def _month_index(day: dt.date) -> int:
 
 
 def _events_per_month(fig: "Figure", rows: list[dict[str, Any]]) -> None:
-    """Stacked bars: asserted, dated events per month (every month between the first and the last,
-    empty months included), one colour per event type in layout order."""
+    """Stacked monthly bars: asserted, dated events per month (every month between the first and the
+    last, empty months included), one colour per event type in layout order. Each type is one filled
+    step artist (``Axes.stairs``), not one patch per month: drawing costs the same for a corpus
+    spanning four decades as for one spanning a year."""
     ax = fig.add_subplot()
     dated = [r for r in rows if r["polarity"] == "asserted" and r["date_start"] is not None]
     if not dated:
@@ -102,11 +104,14 @@ def _events_per_month(fig: "Figure", rows: list[dict[str, Any]]) -> None:
     types = [t for t in (schema.table("events").field("event_type").enum or ()) if t in present]
     types += sorted(present - set(types))
     cmap = _colours(len(types))
+    edges = [i - 0.5 for i in range(len(months) + 1)]
     bottom = [0] * len(months)
     for i, etype in enumerate(types):
-        heights = [counts.get((m, etype), 0) for m in months]
-        ax.bar(range(len(months)), heights, bottom=bottom, width=0.85, label=etype, color=cmap[i])
-        bottom = [b + h for b, h in zip(bottom, heights)]
+        top = [b + counts.get((m, etype), 0) for b, m in zip(bottom, months)]
+        ax.stairs(top, edges, baseline=bottom, fill=True, label=etype, color=cmap[i])
+        bottom = top
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, max(bottom) * 1.05)
     step = max(1, math.ceil(len(months) / MAX_MONTH_TICKS))
     ticks = list(range(0, len(months), step))
     ax.set_xticks(ticks, [f"{months[t] // 12:04d}-{months[t] % 12 + 1:02d}" for t in ticks],

@@ -158,6 +158,10 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
+#: rows turned into Python objects at a time when writing a CSV export
+CSV_CHUNK_ROWS = 10_000
+
+
 def write_csv(tbl: pa.Table, table: str, path: Path, *, include_lists: bool = False) -> None:
     """Write the CSV export: the table's ``csv_columns`` (plus its list columns joined with
     `` | `` when ``include_lists``), header row, UTF-8, ISO dates, empty cell for null."""
@@ -165,8 +169,8 @@ def write_csv(tbl: pa.Table, table: str, path: Path, *, include_lists: bool = Fa
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
-        for row in tbl.select(columns).to_pylist():
-            writer.writerow([_csv_cell(row[c]) for c in columns])
+        for batch in tbl.select(columns).to_batches(max_chunksize=CSV_CHUNK_ROWS):  # bounded memory
+            writer.writerows([_csv_cell(row[c]) for c in columns] for row in batch.to_pylist())
 
 
 def _csv_table_schema(table: str, include_lists: bool) -> dict[str, Any]:

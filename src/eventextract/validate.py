@@ -8,7 +8,8 @@ Two complementary checks, both derived from ``schemas/layout.yaml`` via ``evente
   in ``RowReport.valid`` or in ``RowReport.quarantined`` (a row of the ``quarantine`` table with
   every reason it failed).
 * ``run_expectations``: the Great Expectations 1.x suite of the table
-  (``schema.expectation_specs``), run on a whole Arrow table in an ephemeral, in-memory context.
+  (``schema.expectation_specs``), run on an Arrow table (in slices of ``GX_CHUNK_ROWS`` rows
+  when longer) in an ephemeral, in-memory context (``eventextract.expectations``, re-exported here).
   Its JSON results and a Markdown summary go into the release's ``validation/`` folder.
 
 * ``run_link_expectations``: Great Expectations on the link between the ``events`` table and
@@ -26,8 +27,6 @@ import datetime as dt
 import functools
 import json
 import math
-import os
-import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,11 +35,13 @@ from typing import Any
 import pyarrow as pa
 
 from . import schema
+from .expectations import (  # noqa: F401 - re-exported: the Great Expectations half of this stage
+    GX_CHUNK_ROWS, LINK_TABLE, MAX_UNEXPECTED_VALUES, ExpectationReport, link_frame, run_expectations,
+    run_link_expectations,
+)
 
 #: Longest message kept per reason (enum lists and long values are cut).
 MAX_REASON_CHARS = 300
-#: Unexpected values kept per expectation in ``ExpectationReport.results``.
-MAX_UNEXPECTED_VALUES = 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,194 +295,6 @@ def validate_rows(rows: Iterable[Mapping[str, Any]], table: str = "mentions", ru
                 seen[name][value] = index
         report.valid.append(dict(row))
     return report
-
-
-# --------------------------------------------------------------------------------------------
-# Great Expectations
-
-
-@dataclass
-class ExpectationReport:
-    """Outcome of the Great Expectations suite on one table.
-
-    ``results`` holds one compact dict per expectation (type, kwargs, success, element and
-    unexpected counts, a few unexpected values, exception message); ``gx_result`` the full
-    JSON result of Great Expectations.
-    """
-
-    success: bool
-    table: str
-    statistics: dict
-    results: list[dict]
-    gx_version: str = ""
-    gx_result: dict = field(default_factory=dict)
-
-    @property
-    def failed(self) -> list[dict]:
-        return [r for r in self.results if not r["success"]]
-
-    def to_json(self) -> dict:
-        """What ``validation/<table>.json`` of a release holds."""
-        return {
-            "table": self.table,
-            "success": self.success,
-            "statistics": self.statistics,
-            "great_expectations_version": self.gx_version,
-            "suite": f"eventextract.{self.table}",
-            "layout_version": schema.layout_version(),
-            "results": self.results,
-            "gx_validation_result": self.gx_result,
-        }
-
-    def summary_markdown(self) -> str:
-        """A readable summary: overall outcome and a line per failed expectation."""
-        stats = self.statistics
-        lines = [
-            f"## `{self.table}`: {'passed' if self.success else 'FAILED'}",
-            "",
-            f"{stats.get('successful_expectations', 0)} of {stats.get('evaluated_expectations', 0)} "
-            f"expectations met (Great Expectations {self.gx_version}).",
-            "",
-        ]
-        failed = self.failed
-        if failed:
-            lines += ["| expectation | column(s) | unexpected | examples |", "|---|---|---|---|"]
-            for r in failed:
-                kw = r.get("kwargs", {})
-                cols = kw.get("column") or ", ".join(str(kw[k]) for k in ("column_A", "column_B") if k in kw) or "(table)"
-                if kw.get("row_condition"):
-                    cols = f"{cols} where {kw['row_condition']}"
-                examples = r.get("exception") or ", ".join(json.dumps(v, default=str) for v in r.get("unexpected_values", [])[:3])
-                unexpected = r.get("unexpected_count")
-                lines.append(
-                    f"| {r['type']} | {cols} | {'' if unexpected is None else unexpected} | "
-                    f"{examples.replace('|', '/')[:120]} |")
-            lines.append("")
-        return "\n".join(lines)
-
-
-def _gx_context() -> Any:
-    """An ephemeral, in-memory GX context: no files, no analytics, no progress bars."""
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
-
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False),
-    )
-    return gx.get_context(mode="ephemeral", project_config=config)
-
-
-def _compact_result(raw: dict) -> dict:
-    config = raw.get("expectation_config") or {}
-    kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
-    if isinstance(kwargs.get("row_condition"), dict):  # GX 1.x wraps a pandas condition
-        kwargs["row_condition"] = kwargs["row_condition"].get("pass_through_filter", kwargs["row_condition"])
-    result = raw.get("result") or {}
-    exc = raw.get("exception_info") or {}
-    out: dict[str, Any] = {
-        "type": config.get("type", ""),
-        "kwargs": kwargs,
-        "success": bool(raw.get("success")),
-        "element_count": result.get("element_count"),
-        "unexpected_count": result.get("unexpected_count"),
-        "unexpected_percent": result.get("unexpected_percent"),
-        "unexpected_values": list(result.get("partial_unexpected_list") or [])[:MAX_UNEXPECTED_VALUES],
-    }
-    if "observed_value" in result:
-        out["observed_value"] = result["observed_value"]
-    if isinstance(exc, dict) and exc.get("raised_exception"):
-        out["exception"] = str(exc.get("exception_message"))
-    return json.loads(json.dumps(out, default=str))
-
-
-def run_expectations(tbl: pa.Table, table: str = "mentions") -> ExpectationReport:
-    """Run the table's Great Expectations suite (built from ``schema.expectation_specs(table)``)
-    on ``tbl`` as a pandas dataframe batch in an ephemeral context.
-
-    Writes no files and uses no network; Great Expectations is imported here, not at module
-    import (it takes seconds).
-    """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations.expectations as gxe
-
-    return _run_suite(tbl.to_pandas(date_as_object=True), table,
-                      [getattr(gxe, class_name)(**kwargs) for class_name, kwargs in schema.expectation_specs(table)])
-
-
-def _run_suite(frame: Any, table: str, expectations: list) -> ExpectationReport:
-    import great_expectations as gx
-
-    context = _gx_context()
-    batch = (context.data_sources.add_pandas(f"eventextract_{table}")
-             .add_dataframe_asset(table)
-             .add_batch_definition_whole_dataframe("whole_table")
-             .get_batch(batch_parameters={"dataframe": frame}))
-    suite = gx.ExpectationSuite(name=f"eventextract.{table}")
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    with warnings.catch_warnings():
-        # pandas warns that layout patterns have groups (str.contains does not need them)
-        warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
-        result = batch.validate(suite)
-    raw = json.loads(json.dumps(result.to_json_dict(), default=str))
-    results = [_compact_result(r) for r in raw.get("results", [])]
-    return ExpectationReport(success=bool(result.success), table=table, statistics=dict(raw.get("statistics", {})),
-                             results=results, gx_version=str(gx.__version__), gx_result=raw)
-
-
-#: Name of the report of the check between the events and the mentions tables.
-LINK_TABLE = "events_mentions"
-
-
-def link_frame(events: pa.Table, mentions: pa.Table) -> Any:
-    """One row per event id named by either table: whether the events table has it
-    (``in_events``), its ``n_mentions``/``n_documents`` as published, the same counted from the
-    mentions that point to it (``counted_mentions``/``counted_documents``), and whether its
-    ``first_mention_id`` is one of those mentions (``first_is_member``), and whether its ``doc_ids``
-    are exactly its mentions' documents, each once (``doc_ids_match``)."""
-    import pandas as pd
-
-    ev = events.select(["event_id", "n_mentions", "n_documents", "first_mention_id"]).to_pandas()
-    listed = dict(zip(events.column("event_id").to_pylist(), events.column("doc_ids").to_pylist()))
-    mn = mentions.select(["mention_id", "event_id", "doc_id"]).to_pandas()
-    mn = mn[mn["event_id"].notna()]
-    counted = mn.groupby("event_id").agg(counted_mentions=("mention_id", "size"),
-                                         counted_documents=("doc_id", "nunique")).reset_index()
-    frame = ev.merge(counted, on="event_id", how="outer", indicator=True)
-    frame["in_events"] = frame["_merge"] != "right_only"
-    members = set(zip(mn["event_id"], mn["mention_id"]))
-    frame["first_is_member"] = [(e, m) in members for e, m in zip(frame["event_id"], frame["first_mention_id"])]
-    docs_of = mn.groupby("event_id")["doc_id"].agg(lambda d: sorted(set(d))).to_dict()
-    frame["doc_ids_match"] = [sorted(listed.get(e) or []) == docs_of.get(e, []) and len(listed.get(e) or []) ==
-                              len(set(listed.get(e) or [])) for e in frame["event_id"]]
-    frame = frame.drop(columns="_merge")
-    for col in ("n_mentions", "n_documents", "counted_mentions", "counted_documents"):
-        frame[col] = frame[col].fillna(0).astype("int64")
-    return frame.sort_values("event_id", kind="stable").reset_index(drop=True)
-
-
-def run_link_expectations(events: pa.Table, mentions: pa.Table) -> ExpectationReport:
-    """Great Expectations on :func:`link_frame`: every event id a mention names is in the events
-    table, every event has as many mentions and documents as it says (so no event is empty), its
-    first mention is one of its own and its ``doc_ids`` are its mentions' documents."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations.expectations as gxe
-
-    expectations = [
-        gxe.ExpectColumnValuesToBeInSet(column="in_events", value_set=[True]),
-        gxe.ExpectColumnValuesToBeInSet(column="first_is_member", value_set=[True]),
-        gxe.ExpectColumnValuesToBeInSet(column="doc_ids_match", value_set=[True]),
-        gxe.ExpectColumnValuesToBeBetween(column="counted_mentions", min_value=1),
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="n_mentions", column_B="counted_mentions"),
-        gxe.ExpectColumnPairValuesToBeEqual(column_A="n_documents", column_B="counted_documents"),
-    ]
-    return _run_suite(link_frame(events, mentions), LINK_TABLE, expectations)
 
 
 # --------------------------------------------------------------------------------------------
