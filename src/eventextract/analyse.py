@@ -37,9 +37,8 @@ if TYPE_CHECKING:
 
 
 def keep(cand: EventCandidate, settings: "Settings") -> bool:
-    """Whether a candidate is published under the settings (confidence floor, polarity filter)."""
-    if cand.confidence < settings.min_confidence:
-        return False
+    """Whether a candidate is published under the settings' polarity filter (the confidence floor
+    applies to the calibrated confidence of its row)."""
     return cand.polarity == "asserted" or settings.keep_non_asserted
 
 
@@ -57,13 +56,18 @@ def analyse(document: Document, sdoc: "Doc", res: "Resources", run_id: str,
     ctx.check_time()
     places = resolve_places(ctx, res.places)
     ctx.check_time()
-    events = [c for c in extract_events(ctx, res.events) if keep(c, res.settings)]
+    located = [(p.text, p.country) for p in places.places
+               if p.country and p.geo_precision in ("populated_place", "admin_region")]
+    events = [c for c in extract_events(ctx, res.events, located) if keep(c, res.settings)]
     when = [link_date(ctx, dates, c.trigger_token, c.sentence_index, res.dates) for c in events]
     ctx.check_time()
     where = link_places(ctx, places, [PlaceLinkRequest(c.trigger_token, c.sentence_index, _role_spans(c))
                                       for c in events], res.places)
-    result.events = [build_record(document, c, t, p, res, run_id, extracted_at)
-                     for c, t, p in zip(events, when, where)]
+    records = [build_record(document, c, t, p, res, run_id, extracted_at) for c, t, p in zip(events, when, where)]
+    if res.calibration is not None:
+        for rec in records:
+            rec.confidence = res.calibration.apply(rec)
+    result.events = [r for r in records if r.confidence >= res.settings.min_confidence]
     base = document.body_start
     result.timexes = [replace(t, start=t.start + base, end=t.end + base) for t in dates.timexes]
     result.places = [replace(p, start=p.start + base, end=p.end + base) for p in places.places]

@@ -279,6 +279,35 @@ def _loading() -> list[str]:
     ]
 
 
+def _confidence() -> list[str]:
+    """What ``confidence`` means, with the calibration table of the shipped calibration."""
+    from .calibration import load
+
+    cal = load()
+    lines = [
+        "## Confidence",
+        "",
+        "`confidence` is the calibrated probability that a mention has the right event type and the right "
+        "actor (`eventextract.calibration`: a logistic model over the rules' raw score, how the actor was "
+        f"resolved, nominal or light-verb triggers, the event type and the sentence length; calibration "
+        f"`{cal.version}`, fitted on {cal.fitted_on}). The events table carries the highest confidence of its "
+        "mentions. Keep only the surest rows with `min_confidence: 0.8` in the settings, or filter "
+        "`confidence >= 0.8` when loading. A release made with `calibrate_confidence: false` carries the raw "
+        "score instead.",
+        "",
+        "| confidence | rows (fit) | correct (fit) | rows (held out) | correct (held out) |",
+        "|---|---|---|---|---|",
+    ]
+    check = {r["confidence"]: r for r in cal.check}
+    for row in cal.table:
+        held = check.get(row["confidence"], {})
+        lines.append(f"| {row['confidence']} | {row['rows']} | {row['correct'] if row['correct'] is not None else ''} "
+                     f"| {held.get('rows', '')} | {held.get('correct') if held.get('correct') is not None else ''} |")
+    if cal.checked_on:
+        lines += ["", f"Held out: {cal.checked_on}."]
+    return lines + [""]
+
+
 def _limitations() -> list[str]:
     """What a user of the data must know."""
     return [
@@ -326,5 +355,5 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa
                 *_files(), *_contents(mentions, events, by_type, by_polarity), *_merge_rule(),
                 *_figures(figures or []),
                 *_provenance(ev),
-                *_sources_section(sources), *_validation(val_lines), *_loading(), *_limitations()]
+                *_sources_section(sources), *_validation(val_lines), *_confidence(), *_loading(), *_limitations()]
     return "\n".join(sections)

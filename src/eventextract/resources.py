@@ -26,6 +26,7 @@ from .config import Settings
 if TYPE_CHECKING:
     from spacy.language import Language
 
+    from .calibration import Calibration
     from .dates import DateRules
     from .events import EventRules
     from .ontology import Ontology
@@ -45,6 +46,7 @@ class Resources:
     dates: "DateRules"
     places: "PlaceRules"
     gazetteer_version: str
+    calibration: "Calibration | None" = None
 
     @property
     def versions(self) -> dict[str, str]:
@@ -74,6 +76,7 @@ def load_resources(settings: Settings) -> Resources:
 
 
 def _build(settings: Settings) -> Resources:
+    from . import calibration
     from .actors import ActorResolver
     from .dates import DateRules
     from .events import EventRules
@@ -88,4 +91,5 @@ def _build(settings: Settings) -> Resources:
     return Resources(settings=settings, nlp=nlp, model_name=name, model_version=version, ontology=ontology,
                      events=EventRules.load(settings, ontology=ontology, actors=ActorResolver(settings)),
                      dates=DateRules.load(settings), places=PlaceRules.load(gazetteer, settings),
-                     gazetteer_version=gazetteer.version)
+                     gazetteer_version=gazetteer.version,
+                     calibration=calibration.load() if settings.calibrate_confidence else None)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 #: constraints on the verb's own frame: particles, prepositions, complements, voice, dependency
 _FRAME_KEYS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "xcomp", "oprd", "passive", "no_dep", "dep",
-                         "has_ccomp"})
+                         "has_ccomp", "no_acomp"})
 #: constraints on the verb's object
 _OBJECT_KEYS = frozenset({"dobj", "no_dobj", "dobj_place", "dobj_person", "dobj_weapon"})
 
@@ -62,6 +62,9 @@ def _frame_ok(tok: "Token", key: str, val: Any, dobj: list["Token"]) -> bool:
             return False
     elif key == "no_prep":
         if any(p.lower_ in val for p in preps(tok)):
+            return False
+    elif key == "no_acomp":  # no adjective complement: "the town fell silent" is a state, not a capture
+        if val and children(tok, "acomp", "oprd"):
             return False
     elif key == "pobj":
         ok = False

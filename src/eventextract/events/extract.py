@@ -16,6 +16,7 @@ from .types import DocScope
 from .vocab import SUBJ_DEPS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from spacy.tokens import Span as SpacySpan, Token
 
     from ..context import DocContext
@@ -23,10 +24,12 @@ if TYPE_CHECKING:
     from .types import PolarityCues, TriggerMatch
 
 
-def extract_events(ctx: "DocContext", rules: "EventRules") -> list[EventCandidate]:
+def extract_events(ctx: "DocContext", rules: "EventRules",
+                   places: "Sequence[tuple[str, str]] | None" = None) -> list[EventCandidate]:
     """All events of the document (offsets into ``ctx.text``), in text order. Headings carry no events,
-    except a news headline opening the document."""
-    scope = DocScope(ctx, rules.actors.document_country(ctx.doc))
+    except a news headline opening the document. ``places``: (text, country) of the document's
+    resolved sub-country places (the places stage), which tell the country the document is about."""
+    scope = DocScope(ctx, rules.actors.document_country(ctx.doc, places))
     sents = ctx.sents
     out: list[EventCandidate] = []
     first = next((i for i, x in enumerate(sents) if x.text.strip()), -1)

@@ -19,7 +19,7 @@ PATTERN_FILE = "data/patterns/triggers.yaml"
 VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj", "no_dobj", "dobj_place", "dobj_person",
                               "dobj_weapon", "xcomp", "oprd", "passive", "subj", "subj_person", "subj_civilian",
                               "subj_place", "subj_not_mil", "no_dep", "dep", "subj_mil", "subj_sector",
-                              "subj_specific", "has_ccomp"})
+                              "subj_specific", "has_ccomp", "no_acomp"})
 
 
 def _pattern_bytes() -> bytes:

@@ -61,6 +61,29 @@ def role_token(tok: "Token", spec: str, found: "TriggerMatch") -> "Token | None"
     return None
 
 
+#: words that lead into a date in front of a misparsed subject ("early on 24 February coalition forces")
+_DATE_LEAD = frozenset({"on", "in", "at", "early", "late", "by", "from", "until"})
+
+
+def without_leading_date(span: "SpacySpan") -> "SpacySpan":
+    """``span`` without the date expression the parser attached in front of it ("On 3 March coalition
+    commanders met ..." parses "3 March coalition commanders" as one noun phrase; "early on 24
+    February coalition forces"): leading tokens of a DATE/TIME entity that does not contain the head."""
+    root = span.root
+    start = span.start
+    doc = span.doc
+    if root.ent_type_ in ("DATE", "TIME"):
+        return span
+
+    def dated(i: int) -> bool:
+        return doc[i].ent_type_ in ("DATE", "TIME")
+
+    while start < root.i and (dated(start) or (doc[start].lower_ in _DATE_LEAD or doc[start].is_punct)
+                              and any(dated(j) for j in range(start + 1, min(start + 3, root.i)))):
+        start += 1
+    return doc[start:span.end] if start != span.start else span
+
+
 def actor_ref(tok: "Token | None", history: list[EventCandidate], sent_idx: int, scope: "DocScope",
               rules: "EventRules", resolution: str | None = None, trim: bool = False) -> ActorRef | None:
     """The actor slot for the phrase headed by ``tok``; ``trim`` (recipients) keeps only the object noun
@@ -69,7 +92,7 @@ def actor_ref(tok: "Token | None", history: list[EventCandidate], sent_idx: int,
         return None
     if tok.lower_ in RELATIVE and tok.i > 0 and tok.doc[tok.i - 1].pos_ in ("PROPN", "NOUN"):
         tok = tok.doc[tok.i - 1]  # "it was Azerbaijan who violated": the relative's antecedent
-    span = noun_phrase(tok)
+    span = without_leading_date(noun_phrase(tok))
     if trim:
         span = trim_object(span)
     if tok.lower_ in PERSONAL_PRONOUNS and tok.pos_ == "PRON" or (len(span) <= 2 and span.root.lower_ in PERSONAL_PRONOUNS):
