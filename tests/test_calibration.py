@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from hypothesis import given, settings
@@ -81,7 +82,7 @@ def test_min_confidence_filters_calibrated_rows(tmp_path) -> None:
 
     def rows(**kw):
         out = pipeline.process_files(list(ingest.discover([doc])), Settings(reuse_results=False, **kw), "r",
-                                     __import__("datetime").datetime(2026, 1, 1))
+                                     dt.datetime(2026, 1, 1))
         return out.mentions
 
     everything = rows()
