@@ -14,9 +14,10 @@ import contextlib
 import datetime as dt
 import json
 import shutil
+import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -27,6 +28,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from eventextract import pipeline
 from eventextract.config import Settings
 from eventextract.ingest import InputFile
+
+if TYPE_CHECKING:
+    from .api import TemporaryAPI
 
 #: folder beside ``releases/`` where batch tasks write their parts
 STAGING = ".staging"
@@ -66,7 +70,9 @@ def publish_to_destination(path: str, publish_to: str, force: bool) -> str:
 
 @task(name="component-versions", cache_policy=NO_CACHE)
 def component_versions(settings: Settings) -> dict[str, str]:
-    return pipeline.load_resources(settings).versions
+    from eventextract.resources import component_versions as versions
+
+    return versions(settings)
 
 
 def _report(staged: pipeline.Staged, path: str, timings: dict[str, float], n_words: int) -> str:
@@ -123,6 +129,7 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     try:
         t0 = time.perf_counter()
         futures = [process_batch.submit(b, settings, run_id, now, str(staging), i) for i, b in enumerate(batches)]
+        prefetch = start_prefetch()  # this process waits for the batches meanwhile
         bar = _progress(n_files) if progress else None
         for fut in as_completed(futures):
             if bar is not None:
@@ -136,9 +143,14 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         # rows in batch order, not completion order: the release does not depend on the worker count
         staged = assemble_parts(manifests)
         timings["assemble parts"] = time.perf_counter() - t0
-        versions = component_versions(settings)
+        # every batch reports the component versions it ran with (the flow need not load them)
+        distinct = {json.dumps(m.versions, sort_keys=True) for m in manifests}
+        if len(distinct) > 1:
+            raise RuntimeError(f"batches ran with different component versions: {sorted(distinct)}")
+        versions = manifests[0].versions if manifests else component_versions(settings)
 
         t0 = time.perf_counter()
+        prefetch.join()
         path = publish_release(staged, out, run_id, settings, versions, release, force, now, since)
         timings["events + expectations + publish"] = time.perf_counter() - t0
     finally:
@@ -215,13 +227,36 @@ def task_runner(runner: str = "auto", workers: int = 0, dask_address: str | None
     return ThreadPoolTaskRunner(max_workers=workers)
 
 
+#: modules the flow process needs only after the batches (Great Expectations, the figures'
+#: matplotlib: seconds of imports): imported in a thread while the batches run, not after them
+PREFETCH = ("pandas", "great_expectations", "matplotlib.pyplot")
+
+
+def prefetch_imports() -> None:
+    import importlib
+
+    for name in PREFETCH:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return  # the step that needs it raises, with its own context
+
+
+def start_prefetch() -> threading.Thread:
+    thread = threading.Thread(target=prefetch_imports, name="eventextract-prefetch", daemon=True)
+    thread.start()
+    return thread
+
+
 @contextlib.contextmanager
-def one_api(needed: bool) -> Any:
-    """Make every process of the run talk to one Prefect API. When the task runner starts other
-    processes (``needed``), the API this process uses (``PREFECT_API_URL``: a started ``prefect
-    server``, Prefect Cloud, or a test harness) is exported to the environment the workers inherit;
-    without one, one temporary Prefect server is started here for the run (and stopped after it),
-    instead of every worker process starting its own. Yields the API URL (None when not needed)."""
+def one_api(needed: bool, pending: "TemporaryAPI | None" = None) -> Any:
+    """Make every process of the run talk to one Prefect API. ``pending``: a temporary API already
+    starting (``eventextract run`` starts one before it imports Prefect, so it comes up while the
+    flow module is imported): it is waited for and used. Otherwise the API
+    this process uses (``PREFECT_API_URL``: a started ``prefect server``, Prefect Cloud, or a test
+    harness) is exported to the environment worker processes inherit; without one, Prefect's
+    temporary server is started here for the run (and stopped after it), instead of every worker
+    process starting its own. Yields the API URL (None when not ``needed``)."""
     import os
 
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -229,8 +264,11 @@ def one_api(needed: bool) -> Any:
     if not needed:
         yield None
         return
-    url = PREFECT_API_URL.value()
     server = None
+    if pending is not None:
+        url = pending.wait()
+    else:
+        url = PREFECT_API_URL.value()
     if not url:
         from prefect.server.api.server import SubprocessASGIServer
 
@@ -242,14 +280,13 @@ def one_api(needed: bool) -> Any:
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
-    finally:
-        if server is not None:
             from prefect.events.worker import EventsWorker
             from prefect.logging.handlers import APILogWorker
 
-            # send the run's last log records and events while the server is still up
+            # send the run's last log records and events while the API is still up
             APILogWorker.drain_all(timeout=10)
             EventsWorker.drain_all(timeout=10)
+    finally:
         if before is None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
@@ -262,11 +299,13 @@ def run_flow(inputs: list[str] | None = None, out: str = "output", release: str 
              config: str | None = None, runner: str = "auto", workers: int = 0,
              dask_address: str | None = None, batch_files: int = 16, force: bool = False,
              progress: bool = False, source_base_url: str | None = None,
-             publish_to: str | None = None, since: str | None = None, no_cache: bool = False) -> str:
-    """Run the flow with the chosen task runner (see :func:`task_runner`); returns the release folder."""
+             publish_to: str | None = None, since: str | None = None, no_cache: bool = False,
+             api: "TemporaryAPI | None" = None) -> str:
+    """Run the flow with the chosen task runner (see :func:`task_runner`); returns the release
+    folder. ``api``: a temporary Prefect API already starting (see :func:`one_api`)."""
     inputs = [str(Path(p).resolve()) for p in inputs or []]
     chosen = task_runner(runner, workers, dask_address)
-    with one_api(needed=not isinstance(chosen, ThreadPoolTaskRunner)):
+    with one_api(needed=not isinstance(chosen, ThreadPoolTaskRunner) or api is not None, pending=api):
         configured = eventextract_flow.with_options(task_runner=chosen)
         return configured(inputs=inputs, out=out, release=release, config=config, force=force,
                           batch_files=batch_files, progress=progress, source_base_url=source_base_url,

@@ -116,3 +116,54 @@ def test_one_api_for_worker_processes(tmp_path: Path, monkeypatch: pytest.Monkey
         with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
             with one_api(needed=True) as url:
                 assert url == "http://127.0.0.1:4200/api" == os.environ["PREFECT_API_URL"]
+
+
+def test_temporary_api_answers_and_is_gone_after() -> None:
+    """The temporary API ``eventextract run`` starts before importing Prefect: a real Prefect
+    server in a child process, healthy after ``wait``, gone after ``stop``."""
+    import httpx
+
+    from eventextract_flows.api import TemporaryAPI
+
+    api = TemporaryAPI().start()
+    try:
+        url = api.wait()
+        assert url == api.url and url.endswith("/api")
+        assert httpx.get(f"{url}/health", timeout=30).status_code == 200
+    finally:
+        api.stop()
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{api.url}/health", timeout=5)
+
+
+def test_configured_api_url_from_environment_or_active_profile(tmp_path: Path) -> None:
+    from eventextract.runtime import configured_api_url
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PREFECT_HOME": str(home)}
+    assert configured_api_url(env) is None  # no profiles file: Prefect would start a temporary API
+    (home / "profiles.toml").write_text('active = "team"\n[profiles.team]\nPREFECT_API_URL = "http://10.0.0.5:4200/api"\n'
+                                        '[profiles.other]\n', encoding="utf-8")
+    assert configured_api_url(env) == "http://10.0.0.5:4200/api"
+    assert configured_api_url({**env, "PREFECT_PROFILE": "other"}) is None
+    assert configured_api_url({**env, "PREFECT_API_URL": "http://127.0.0.1:4200/api"}) == "http://127.0.0.1:4200/api"
+    (home / "profiles.toml").write_text("not toml [", encoding="utf-8")
+    assert configured_api_url(env) is None
+
+
+def test_cli_run_uses_one_temporary_api(bigger_corpus: Path, tmp_path: Path) -> None:
+    """``eventextract run`` without a configured API, with two worker processes: one temporary API
+    for the run (Prefect starts none of its own, in no thread or worker), and a release."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_PROFILES_PATH"] = str(tmp_path / "no-profiles.toml")
+    res = subprocess.run([str(Path(sys.executable).parent / "eventextract"), "run", str(bigger_corpus),
+                          "--out", str(tmp_path / "out"), "--runner", "process", "--workers", "2"],
+                         capture_output=True, text=True, env=env, timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    release = Path(res.stdout.strip().splitlines()[-1])
+    assert (release / "mentions.parquet").is_file() and pq.read_table(release / "documents.parquet").num_rows == 5
+    assert "Starting temporary server" not in res.stderr  # Prefect's own: not started

@@ -90,3 +90,38 @@ def test_scorer_words_are_case_blind_and_a_match_is_symmetric(a: str, b: str) ->
     sys_row = {"doc_id": "d.txt", "sentence_text": a or "x", "trigger_text": b or "x", "event_type": "ASSAULT"}
     res = evaluate.score([sys_row], [gold])
     assert res["typed"]["tp"] == (1 if evaluate.words(b or "x") and evaluate.words(a or "x") else 0)
+
+
+#: values a mutated field may take: right and wrong types, edge numbers, bad dates and enums
+odd_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30), st.sampled_from(["2020-02-30", "2020-02-29", "1993-13-01", "1993-04-02T10:00:00Z",
+                                           "1993-04-02T25:00:00+00:00", "ASSAULT", "asserted", "", "1993-04-02"]),
+    st.lists(st.one_of(st.text(max_size=5), st.integers()), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+@settings(max_examples=400, deadline=None)
+@given(table=st.sampled_from(["mentions", "events"]), changes=st.dictionaries(st.text(max_size=20), odd_values, max_size=4),
+       pick=st.lists(st.integers(0, 200), max_size=4), drop=st.integers(0, 200))
+def test_compiled_row_check_accepts_only_what_jsonschema_accepts(table: str, changes: dict, pick: list[int],
+                                                                 drop: int) -> None:
+    """The compiled validator (fastjsonschema) decides and jsonschema explains: a row passes the
+    fast check only when jsonschema finds no violation, so the reasons are always jsonschema's."""
+    import fastjsonschema
+
+    row = validate.jsonable_row(make_mention(1) if table == "mentions" else make_event(1))
+    names = sorted(row)
+    for i, value in zip(pick, changes.values()):
+        row[names[i % len(names)]] = value  # existing fields get odd values
+    row.update({k: v for k, v in changes.items() if len(k) % 3 == 0})  # some unknown fields
+    if drop % 4 == 0:
+        row.pop(names[drop % len(names)], None)
+    slow = list(validate._validator(table).iter_errors(row))
+    try:
+        validate._fast_validator(table)(row)
+        fast_ok = True
+    except fastjsonschema.JsonSchemaException:
+        fast_ok = False
+    if fast_ok:
+        assert not slow, [e.message for e in slow]
+    assert (validate.schema_reasons(row, table) == []) == (not slow)

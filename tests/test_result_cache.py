@@ -157,3 +157,48 @@ def test_put_then_get_round_trips_dates_and_sets_the_run(tmp_path) -> None:
     mentions, document = cache.get("ab" * 32, "run-x")
     assert mentions == [] and document["published"] == dt.date(2011, 5, 3) and document["reused"] is True
     assert to_table([], "mentions").num_rows == 0
+
+
+def test_checked_entry_splits_rows_by_the_stored_checks(tmp_path) -> None:
+    """A reused document comes back as Arrow split by the row checks stored with it: the rows
+    that passed (with the new run id), the quarantine rows of those that failed, its counts."""
+    from test_validate import make_mention
+
+    cache = ResultCache(tmp_path)
+    rows = [make_mention(3), make_mention(6), make_mention(9)]  # all of doc0.txt
+    doc_row = {"doc_id": "doc0.txt", "status": "ok", "reused": False, "n_mentions": 0, "n_quarantined": 0}
+    cache.put("cd" * 32, rows, doc_row, {1: ["/latitude: 100 is greater than the maximum of 90"]})
+    entry = cache.get_checked("cd" * 32, "run-y")
+    assert entry.mentions.column("mention_id").to_pylist() == [rows[0]["mention_id"], rows[2]["mention_id"]]
+    assert set(entry.mentions.column("run_id").to_pylist()) == {"run-y"}
+    (q,) = entry.quarantine
+    assert q["mention_id"] == rows[1]["mention_id"] and q["run_id"] == "run-y"
+    assert q["reasons"] == ["/latitude: 100 is greater than the maximum of 90"]
+    assert entry.document["n_mentions"] == 2 and entry.document["n_quarantined"] == 1 and entry.document["reused"]
+    # an entry without stored checks is not trusted as checked
+    cache.put("ef" * 32, rows, doc_row)
+    assert cache.get_checked("ef" * 32, "run-y").mentions.num_rows == 3
+    path = tmp_path / FOLDER / "ef" / f"{'ef' * 32}.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.replace_schema_metadata({b"eventextract.document": table.schema.metadata[b"eventextract.document"]}), path)
+    assert cache.get_checked("ef" * 32, "run-y") is None
+
+
+def test_reused_parts_equal_the_analysed_parts(tmp_path, settings) -> None:
+    """The flow's batch task: a batch served from the cache writes the same parts as its analysis
+    (apart from the run id and the documents' ``reused``), without analysing anything."""
+    import datetime as dt
+
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    first = pipeline.process_batch_to_parts(batch, settings, "run-1", now, tmp_path / "s1", 0)
+    again = pipeline.process_batch_to_parts(batch, settings, "run-2", now, tmp_path / "s2", 0)
+    tables = [{t: pq.read_table(m.parts[t]) for t in pipeline.PART_TABLES} for m in (first, again)]
+    assert tables[0]["mentions"].num_rows >= 3
+    assert tables[0]["mentions"].drop_columns(["run_id"]).equals(tables[1]["mentions"].drop_columns(["run_id"]))
+    assert set(tables[1]["mentions"].column("run_id").to_pylist()) == {"run-2"}
+    assert tables[0]["documents"].drop_columns(["reused"]).equals(tables[1]["documents"].drop_columns(["reused"]))
+    assert tables[1]["documents"].column("reused").to_pylist() == [True] * len(DOCS)
+    assert first.counts == again.counts

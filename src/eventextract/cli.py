@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -60,23 +61,35 @@ def run(
     if runner not in RUNNERS:
         _fail(ValueError(f"--runner must be one of {', '.join(RUNNERS)}"))
     _prefect_env()
-    from eventextract_flows.flow import run_flow
+    from .runtime import API_ADVICE, configured_api_url, is_api_start_failure
 
-    from .runtime import API_ADVICE, is_api_start_failure
+    api = None
+    if configured_api_url() is None:
+        # one temporary API for the run, started before Prefect is imported so that every Prefect
+        # thread and worker process reads its URL; it comes up while the flow module is imported
+        from eventextract_flows.api import TemporaryAPI
 
+        api = TemporaryAPI().start()
+        os.environ["PREFECT_API_URL"] = api.url
     try:
+        from eventextract_flows.flow import run_flow
+
         path = run_flow(inputs=[str(p) for p in inputs or []], out=str(out), release=release,
                         config=str(config) if config else None, runner=runner, workers=workers,
                         dask_address=dask_address, batch_files=batch_files, force=force, progress=True,
                         source_base_url=source_base_url,
                         publish_to=publish_to if publish_to is None or "://" in publish_to else str(Path(publish_to).resolve()),
-                        since=since, no_cache=no_cache)
+                        since=since, no_cache=no_cache, api=api)
     except EventExtractError as exc:
         _fail(exc)
     except Exception as exc:  # noqa: BLE001 - only Prefect's API start-up failure is turned into advice
         if not is_api_start_failure(exc):
             raise
         _fail(RuntimeError(API_ADVICE))
+    finally:
+        if api is not None:
+            api.stop()
+            os.environ.pop("PREFECT_API_URL", None)
     # Prefect logs the shutdown of its temporary API at exit; keep the release folder the last line
     logging.getLogger("prefect").setLevel(logging.WARNING)
     typer.echo(path)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import ingest
 from .analyse import analyse, batched, process_documents
 from .config import Settings
-from .resources import Resources, load_resources, settings_key
+from .resources import Resources, component_versions, load_resources, settings_key
 from .rows import annotation, build_record, document_row, mention_id
 
 if TYPE_CHECKING:
@@ -78,39 +78,71 @@ def process_files(files: Sequence[ingest.InputFile], settings: Settings, run_id:
                   extracted_at: dt.datetime) -> BatchOutput:
     """Ingest, analyse and turn into rows one batch of input files, in input order. A document
     whose result is in the result cache (``settings.reuse_results``) is not analysed again."""
-    from .result_cache import ResultCache, document_key
-
     started = time.perf_counter()
-    res = load_resources(settings)
     out = BatchOutput(n_files=len(files))
+    for item in _document_results(files, settings, run_id, extracted_at, checked=False):
+        out.mentions.extend(item.rows)
+        out.documents.append(item.document)
+        out.n_words += item.n_words
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+@dataclass
+class _DocumentResult:
+    """One document of a batch: its mention rows and documents row, and, when a checked cache
+    entry served it, its rows already split by the row checks (``checked``)."""
+
+    rows: list[dict[str, Any]]
+    document: dict[str, Any]
+    n_words: int
+    checked: Any = None  # result_cache.CheckedEntry
+    failures: dict[int, list[str]] | None = None
+
+
+def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run_id: str,
+                      extracted_at: dt.datetime, *, checked: bool) -> Iterator[_DocumentResult]:
+    """The documents of a batch in input order, each from the result cache or analysed (and then
+    stored, with the outcome of its row checks). ``checked``: cache hits come back as Arrow,
+    already split by their row checks, instead of as rows."""
+    from .result_cache import ResultCache, document_key
+    from .validate import validate_rows
+
     docs = list(ingest.with_source_url((doc for item in files
                                         for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
                                        settings.source_base_url))
     cache = ResultCache(settings.cache_dir) if settings.reuse_results else None
-    rows: dict[int, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+    done: dict[int, _DocumentResult] = {}
     keys: dict[int, str] = {}
     if cache is not None:
-        versions = res.versions
+        versions = component_versions(settings)
         for i, doc in enumerate(docs):
-            if doc.status == "ok":
-                keys[i] = document_key(doc, settings, versions)
+            if doc.status != "ok":
+                continue
+            keys[i] = document_key(doc, settings, versions)
+            n_words = len(doc.nlp_text.split())
+            if checked:
+                entry = cache.get_checked(keys[i], run_id)
+                if entry is not None:
+                    done[i] = _DocumentResult([], entry.document, n_words, checked=entry)
+            else:
                 hit = cache.get(keys[i], run_id)
                 if hit is not None:
-                    rows[i] = hit
+                    done[i] = _DocumentResult(hit[0], hit[1], n_words)
     position = {id(doc): i for i, doc in enumerate(docs)}
-    fresh = (doc for i, doc in enumerate(docs) if i not in rows)
-    for result in process_documents(fresh, res, run_id, extracted_at):
+    fresh = [doc for i, doc in enumerate(docs) if i not in done]
+    # the spaCy pipeline and the rules are built only when a document needs analysing
+    res = load_resources(settings) if fresh else None
+    for result in process_documents(fresh, res, run_id, extracted_at) if res is not None else ():
         i = position[id(result.document)]
-        rows[i] = ([e.as_dict() for e in result.events], document_row(result))
+        rows = [e.as_dict() for e in result.events]
+        item = _DocumentResult(rows, document_row(result), len(result.document.nlp_text.split()))
         if cache is not None and i in keys and result.document.status == "ok":
-            cache.put(keys[i], *rows[i])
-    for i, doc in enumerate(docs):
-        mentions, document = rows[i]
-        out.mentions.extend(mentions)
-        out.documents.append(document)
-        out.n_words += len(doc.nlp_text.split())
-    out.seconds = time.perf_counter() - started
-    return out
+            item.failures = validate_rows(rows, "mentions", run_id=run_id).failures
+            cache.put(keys[i], rows, item.document, item.failures)
+        done[i] = item
+    for i in range(len(docs)):
+        yield done[i]
 
 
 @dataclass
@@ -158,6 +190,7 @@ class BatchManifest:
     seconds: float = 0.0
     n_words: int = 0
     n_files: int = 0
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 #: tables a batch writes as parts, in this order
@@ -167,25 +200,47 @@ PART_TABLES = ("mentions", "documents", "quarantine")
 def process_batch_to_parts(files: Sequence[ingest.InputFile], settings: Settings, run_id: str,
                            extracted_at: dt.datetime, staging: str | Path, index: int) -> BatchManifest:
     """``process_files`` and the row checks of one batch, its rows written as Parquet parts
-    ``<staging>/<index>.<table>.parquet`` (a document's rows never span batches, so the per-batch
-    checks are the run's: ids embed the unique doc_id)."""
+    ``<staging>/<index>.<table>.parquet``. The checks run per document (a document's rows never
+    span documents, and ids embed the unique doc_id, so they are the run's checks); a document
+    reused from the result cache comes as Arrow with the outcome of its checks, and is neither
+    converted to rows nor checked again."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from .publish import PARQUET_COMPRESSION, to_table
+    from .validate import validate_rows
 
-    out = process_files(files, settings, run_id, extracted_at)
-    checked = validate_batches([out], run_id)
+    started = time.perf_counter()
+    mentions: list[pa.Table] = []
+    documents: list[dict[str, Any]] = []
+    quarantine: list[dict[str, Any]] = []
+    n_words = 0
+    for item in _document_results(files, settings, run_id, extracted_at, checked=True):
+        n_words += item.n_words
+        if item.checked is not None:
+            mentions.append(item.checked.mentions)
+            quarantine.extend(item.checked.quarantine)
+            documents.append(item.document)
+            continue
+        report = validate_rows(item.rows, "mentions", run_id=run_id)
+        mentions.append(to_table(report.valid, "mentions"))
+        quarantine.extend(report.quarantined)
+        doc_id = item.document["doc_id"]
+        documents.append({**item.document, "n_mentions": sum(1 for r in report.valid if r["doc_id"] == doc_id),
+                          "n_quarantined": sum(1 for q in report.quarantined if q.get("doc_id") == doc_id)})
+    tables = {"mentions": pa.concat_tables(mentions) if mentions else to_table([], "mentions"),
+              "documents": to_table(documents, "documents"), "quarantine": to_table(quarantine, "quarantine")}
     staging = Path(staging)
     staging.mkdir(parents=True, exist_ok=True)
     parts, counts = {}, {}
-    for table, rows in zip(PART_TABLES, (checked.mentions, checked.documents, checked.quarantine)):
+    for table in PART_TABLES:
         path = staging / f"{index:06d}.{table}.parquet"
         tmp = path.with_name(f".{path.name}.tmp")
-        pq.write_table(to_table(rows, table), tmp, compression=PARQUET_COMPRESSION, use_compliant_nested_type=False)
+        pq.write_table(tables[table], tmp, compression=PARQUET_COMPRESSION, use_compliant_nested_type=False)
         os.replace(tmp, path)
-        parts[table], counts[table] = str(path), len(rows)
-    return BatchManifest(index=index, parts=parts, counts=counts, seconds=out.seconds, n_words=out.n_words,
-                         n_files=out.n_files)
+        parts[table], counts[table] = str(path), tables[table].num_rows
+    return BatchManifest(index=index, parts=parts, counts=counts, seconds=time.perf_counter() - started,
+                         n_words=n_words, n_files=len(files), versions=component_versions(settings))
 
 
 def assemble(manifests: Iterable[BatchManifest]) -> Staged:
@@ -278,9 +333,8 @@ def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "outpu
         outputs.append(process_files(files, settings, run_id, now))
         if progress:
             progress(i, len(batches))
-    res = load_resources(settings)
     return finalize(validate_batches(outputs, run_id), out_dir, run_id=run_id, settings=settings,
-                    versions=res.versions, version=version, force=force, created=now, since=since)
+                    versions=component_versions(settings), version=version, force=force, created=now, since=since)
 
 
 # ---------------------------------------------------------------------------------------------

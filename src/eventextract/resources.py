@@ -93,3 +93,32 @@ def _build(settings: Settings) -> Resources:
                      dates=DateRules.load(settings), places=PlaceRules.load(gazetteer, settings),
                      gazetteer_version=gazetteer.version,
                      calibration=calibration.load() if settings.calibrate_confidence else None)
+
+
+_VERSIONS: dict[str, dict[str, str]] = {}
+
+
+def component_versions(settings: Settings) -> dict[str, str]:
+    """``Resources.versions`` without building the resources: the spaCy pipeline's name and
+    version from its ``meta.json`` (the pipeline is not loaded), the ontology's and the
+    gazetteer's versions. A run whose documents all come from the result cache needs only these."""
+    import spacy
+
+    from .gazetteer import Gazetteer
+    from .ontology import Ontology
+
+    key = settings_key(settings)
+    if key in _LOADED:
+        return _LOADED[key].versions
+    with _LOADER_LOCK:
+        if key not in _VERSIONS:
+            resolved = nlp_stage.resolve_model_name(settings.model_name)
+            path = Path(resolved) if Path(resolved).exists() else spacy.util.get_package_path(resolved)
+            meta = spacy.util.get_model_meta(path)
+            gazetteer = Gazetteer.open(Path(settings.cache_dir), settings.gazetteer_files)
+            _VERSIONS[key] = {"extractor_version": __version__,
+                              "model_name": f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}",
+                              "model_version": str(meta.get("version", "0")),
+                              "ontology_version": Ontology.load().version,
+                              "gazetteer_version": gazetteer.version}
+        return dict(_VERSIONS[key])

@@ -14,8 +14,9 @@ everything the document's rows depend on, so a hit gives exactly the rows a new 
 
 A changed document, setting or component therefore misses, and only what it touches is analysed
 again. Documents that failed, or had no text, are never stored (they are cheap, and a failure may
-be transient). An entry holds the document's mention rows (Parquet, the mentions layout) and its
-documents-table row (in the file's metadata); on reuse the rows get the current ``run_id``, keep
+be transient). An entry holds the document's mention rows (Parquet, the mentions layout), its
+documents-table row and the outcome of the row checks of its rows (in the file's metadata: a
+reused document's rows are not checked again, see ``get_checked``); on reuse the rows get the current ``run_id``, keep
 the ``extracted_at`` of the analysis that made them, and the document row says ``reused``.
 
 Entries live under ``<cache_dir>/results/<key[:2]>/<key>.parquet`` and are written to a temporary
@@ -32,6 +33,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,9 +47,11 @@ if TYPE_CHECKING:
     from .records import Document
 
 #: bump when the entry format changes
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 FOLDER = "results"
 _DOCUMENT_KEY = b"eventextract.document"
+#: the row checks' outcome: position of each failing row -> its reasons
+_FAILURES_KEY = b"eventextract.failures"
 #: package files whose bytes enter the code digest
 _CODE_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".tsv", ".txt", ".csv")
 
@@ -80,6 +84,15 @@ def document_key(document: "Document", settings: "Settings", versions: Mapping[s
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass
+class CheckedEntry:
+    """A cached document split by its row checks (see :meth:`ResultCache.get_checked`)."""
+
+    mentions: pa.Table
+    quarantine: list[dict[str, Any]]
+    document: dict[str, Any]
+
+
 class ResultCache:
     """The entries under one folder (no other state: any number of processes may share it)."""
 
@@ -108,15 +121,50 @@ class ResultCache:
         meta["reused"] = True
         return mentions, meta
 
-    def put(self, key: str, mentions: list[dict[str, Any]], document: Mapping[str, Any]) -> None:
-        """Store one document's rows (written aside and renamed into place). A cache that cannot
-        be written is skipped: the run does not depend on it."""
+    def get_checked(self, key: str, run_id: str) -> "CheckedEntry | None":
+        """The entry as Arrow, split by the row checks stored with it: the rows that passed (with
+        ``run_id`` set), the quarantine rows of those that failed, and the documents row (with its
+        counts and ``reused`` true). None when there is no readable entry."""
+        from .validate import quarantine_row
+
+        path = self._path(key)
+        try:
+            table = pq.read_table(path)
+            meta = json.loads(table.schema.metadata[_DOCUMENT_KEY])
+            failures = {int(k): list(v) for k, v in json.loads(table.schema.metadata[_FAILURES_KEY]).items()}
+        except (OSError, pa.ArrowException, KeyError, TypeError, ValueError, AttributeError):
+            return None
+        table = table.replace_schema_metadata(None)
+        if table.schema != schema.arrow_schema("mentions").remove_metadata():
+            return None
+        col = table.schema.get_field_index("run_id")
+        table = table.set_column(col, table.schema.field(col), pa.array([run_id] * table.num_rows, pa.string()))
+        quarantine: list[dict[str, Any]] = []
+        if failures:
+            failed = table.take(sorted(failures)).to_pylist()
+            quarantine = [quarantine_row(row, failures[i], run_id) for i, row in zip(sorted(failures), failed)]
+            keep = [i not in failures for i in range(table.num_rows)]
+            table = table.filter(pa.array(keep, pa.bool_()))
+        if meta.get("published"):
+            meta["published"] = dt.date.fromisoformat(meta["published"])
+        meta["reused"] = True
+        meta["n_mentions"] = table.num_rows
+        meta["n_quarantined"] = sum(1 for q in quarantine if q.get("doc_id") == meta.get("doc_id"))
+        return CheckedEntry(mentions=table, quarantine=quarantine, document=meta)
+
+    def put(self, key: str, mentions: list[dict[str, Any]], document: Mapping[str, Any],
+            failures: Mapping[int, list[str]] | None = None) -> None:
+        """Store one document's rows and the outcome of their row checks (``failures``: position
+        -> reasons; written aside and renamed into place). A cache that cannot be written is
+        skipped: the run does not depend on it."""
         path = self._path(key)
         meta = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in document.items()}
         sch = schema.arrow_schema("mentions")
         try:
             table = pa.Table.from_pylist([{n: r.get(n) for n in sch.names} for r in mentions], schema=sch)
-            table = table.replace_schema_metadata({_DOCUMENT_KEY: json.dumps(meta, default=str).encode()})
+            table = table.replace_schema_metadata({
+                _DOCUMENT_KEY: json.dumps(meta, default=str).encode(),
+                _FAILURES_KEY: json.dumps({str(k): v for k, v in (failures or {}).items()}).encode()})
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
             os.close(fd)

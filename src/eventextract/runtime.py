@@ -53,6 +53,27 @@ def prefect_environment(environ: MutableMapping[str, str] | None = None) -> dict
     return set_now
 
 
+def configured_api_url(environ: MutableMapping[str, str] | None = None) -> str | None:
+    """The Prefect API a run is told to use, read without importing Prefect: ``PREFECT_API_URL``
+    from the environment, else from the active profile of the Prefect profiles file
+    (``PREFECT_PROFILES_PATH``, default ``$PREFECT_HOME/profiles.toml``; the active profile is
+    ``PREFECT_PROFILE`` or the file's ``active`` key). None: Prefect would start a temporary one."""
+    import tomllib
+
+    env = os.environ if environ is None else environ
+    if env.get("PREFECT_API_URL"):
+        return env["PREFECT_API_URL"]
+    path = Path(env.get("PREFECT_PROFILES_PATH") or Path(env.get("PREFECT_HOME") or default_prefect_home()) / "profiles.toml")
+    try:
+        data = tomllib.loads(path.expanduser().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    active = env.get("PREFECT_PROFILE") or data.get("active")
+    profile = (data.get("profiles") or {}).get(active) if isinstance(active, str) else None
+    url = profile.get("PREFECT_API_URL") if isinstance(profile, dict) else None
+    return str(url) if url else None
+
+
 def is_api_start_failure(exc: BaseException) -> bool:
     """Whether ``exc`` (or its cause) is Prefect's failure to start or reach its temporary API."""
     seen = 0
