@@ -97,7 +97,7 @@ class _DocumentResult:
     document: dict[str, Any]
     n_words: int
     checked: Any = None  # result_cache.CheckedEntry
-    failures: dict[int, list[str]] | None = None
+    report: Any = None  # validate.RowReport of ``rows``, when they were checked to be stored
 
 
 def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run_id: str,
@@ -138,8 +138,8 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
         rows = [e.as_dict() for e in result.events]
         item = _DocumentResult(rows, document_row(result), len(result.document.nlp_text.split()))
         if cache is not None and i in keys and result.document.status == "ok":
-            item.failures = validate_rows(rows, "mentions", run_id=run_id).failures
-            cache.put(keys[i], rows, item.document, item.failures)
+            item.report = validate_rows(rows, "mentions", run_id=run_id)
+            cache.put(keys[i], rows, item.document, item.report.failures)
         done[i] = item
     for i in range(len(docs)):
         yield done[i]
@@ -222,7 +222,7 @@ def process_batch_to_parts(files: Sequence[ingest.InputFile], settings: Settings
             quarantine.extend(item.checked.quarantine)
             documents.append(item.document)
             continue
-        report = validate_rows(item.rows, "mentions", run_id=run_id)
+        report = item.report if item.report is not None else validate_rows(item.rows, "mentions", run_id=run_id)
         mentions.append(to_table(report.valid, "mentions"))
         quarantine.extend(report.quarantined)
         doc_id = item.document["doc_id"]
