@@ -128,15 +128,28 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
     staging = Path(out).resolve() / STAGING / run_id
     try:
         t0 = time.perf_counter()
-        futures = [process_batch.submit(b, settings, run_id, now, str(staging), i) for i, b in enumerate(batches)]
-        prefetch = start_prefetch()  # this process waits for the batches meanwhile
+        # a batch whose documents are all in the result cache is only cache reads: done here, in
+        # the flow's process, and no worker is started for it
+        cached = {i for i, b in enumerate(batches) if not pipeline.needs_analysis(b, settings)}
+        futures = [process_batch.submit(b, settings, run_id, now, str(staging), i)
+                   for i, b in enumerate(batches) if i not in cached]
+        # this process waits for the workers' batches meanwhile (with none, it has its own to read,
+        # and a release over cached documents mostly reuses its events and checks)
+        prefetch = start_prefetch() if futures else None
         bar = _progress(n_files) if progress else None
+        manifests: list[pipeline.BatchManifest] = []
+        for i in sorted(cached):
+            manifests.append(process_batch(batches[i], settings, run_id, now, str(staging), i))
+            if bar is not None:
+                bar.advance(manifests[-1].n_files)
         for fut in as_completed(futures):
             if bar is not None:
                 bar.advance(fut.result().n_files)
-        manifests: list[pipeline.BatchManifest] = [fut.result() for fut in futures]
+        manifests += [fut.result() for fut in futures]
         if bar is not None:
             bar.close()
+        if cached:
+            logger.info("%d of %d batches read from the result cache in the flow's process", len(cached), len(batches))
         timings["process + row checks"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -150,7 +163,8 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         versions = manifests[0].versions if manifests else component_versions(settings)
 
         t0 = time.perf_counter()
-        prefetch.join()
+        if prefetch is not None:
+            prefetch.join()
         path = publish_release(staged, out, run_id, settings, versions, release, force, now, since)
         timings["events + expectations + publish"] = time.perf_counter() - t0
     finally:

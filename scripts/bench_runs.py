@@ -139,13 +139,15 @@ def main(argv: list[str] | None = None) -> int:
     cache.mkdir(parents=True, exist_ok=True)
     from eventextract.config import default_cache_dir
 
+    runs = ("results", "releases")  # what runs store: this benchmark's own, emptied first
     for entry in Path(default_cache_dir()).iterdir() if Path(default_cache_dir()).is_dir() else []:
-        if entry.name != "results" and not (cache / entry.name).exists():
+        if entry.name not in runs and not (cache / entry.name).exists():
             (cache / entry.name).symlink_to(entry.resolve())
     env["EVENTEXTRACT_CACHE"] = str(cache)
     import shutil
 
-    shutil.rmtree(cache / "results", ignore_errors=True)
+    for name in runs:
+        shutil.rmtree(cache / name, ignore_errors=True)
 
     report: dict[str, Any] = {"corpus": str(corpus1), "cpu_cores": len(os.sched_getaffinity(0))}
     report["spacy_alone"] = spacy_alone(corpus1)

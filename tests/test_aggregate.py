@@ -259,3 +259,25 @@ def test_close_report_over_a_month_needs_one_shared_place() -> None:
     nowhere = [row("a", 0, "shelled", "Red guns shelled the hills in March.", **month),
                row("a", 1, "pounded", "Red guns pounded the hills again.", **month)]
     assert not same(run(nowhere), 0, 1)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=SPEC, b=SPEC, c=SPEC)
+def test_the_release_table_equals_the_rows_in_bounded_slices(a, b, c) -> None:
+    """``pipeline.aggregate_mentions`` (what a release uses) converts the event rows to Arrow a few
+    at a time: the same ids and the same events table as ``aggregate``'s rows, with any slice size."""
+    from eventextract import pipeline
+    from eventextract.publish import to_table
+
+    rows = _doc_rows("a", a) + _doc_rows("b", b) + _doc_rows("c", c)
+    res = run(rows)
+    before = pipeline.EVENT_ROWS
+    try:
+        pipeline.EVENT_ROWS = 2
+        mentions, events = pipeline.aggregate_mentions(table(rows), run_id="run")
+    finally:
+        pipeline.EVENT_ROWS = before
+    assert mentions.column("event_id").to_pylist() == res.event_ids
+    from eventextract import __version__
+    expected = to_table(aggregate(table(rows), run_id="run", extractor_version=__version__).events, "events")
+    assert events.equals(expected)

@@ -161,3 +161,27 @@ def test_release_figures_are_drawn_from_the_events_table(tmp_path, tables, event
     assert _digests(info.path, EXPECTED) == alone
     # drawn from the mentions instead, the same rows would give other pictures (each event counted twice)
     assert _digests(tmp_path / "m", figures.write_figures(tmp_path / "m", mentions2)) != alone
+
+
+def test_step_patch_draws_what_axes_stairs_draws():
+    """The monthly bars add their StepPatch without Axes.add_patch's limit walk: the picture is
+    pixel for pixel what ``Axes.stairs`` draws with the same limits."""
+    import numpy as np
+
+    def draw(use_stairs: bool) -> bytes:
+        fig = figures._new_figure()
+        ax = fig.add_subplot()
+        bottom = [0, 1, 0, 3, 2]
+        top = [2, 4, 1, 3, 6]
+        edges = [i - 0.5 for i in range(6)]
+        if use_stairs:
+            ax.stairs(top, edges, baseline=bottom, fill=True, label="ASSAULT", color="tab:red")
+        else:
+            figures._add_stairs(ax, top, edges, bottom, "ASSAULT", "tab:red")
+        ax.set_xlim(edges[0], edges[-1])
+        ax.set_ylim(0, 7)
+        ax.legend()
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).tobytes()
+
+    assert draw(True) == draw(False)

@@ -125,3 +125,15 @@ def test_compiled_row_check_accepts_only_what_jsonschema_accepts(table: str, cha
     if fast_ok:
         assert not slow, [e.message for e in slow]
     assert (validate.schema_reasons(row, table) == []) == (not slow)
+
+
+@SETTINGS
+@given(strings=st.lists(st.one_of(st.none(), text_st), max_size=30),
+       ints=st.lists(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)), max_size=30))
+def test_csv_columns_format_every_cell_as_csv_cell_does(strings: list, ints: list) -> None:
+    """The CSV export formats strings and integers column by column; each cell is what the
+    value-by-value ``_csv_cell`` gives (formula guard, empty for null)."""
+    import pyarrow as pa
+
+    for values, arrow_type in ((strings, pa.string()), (ints, pa.int64())):
+        assert publish._csv_column(pa.array(values, arrow_type)) == [publish._csv_cell(v) for v in values]

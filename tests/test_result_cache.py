@@ -11,6 +11,7 @@ import pytest
 
 from eventextract import pipeline
 from eventextract.config import Settings
+from eventextract.release_cache import FOLDER as RELEASES
 from eventextract.result_cache import FOLDER, ResultCache, document_key
 
 pytestmark = pytest.mark.slow
@@ -85,7 +86,7 @@ def _isolated_cache(tmp_path: Path, settings: Settings) -> Path:
     cache = tmp_path / "cache"
     cache.mkdir()
     for entry in Path(settings.cache_dir).iterdir():
-        if entry.name != FOLDER:
+        if entry.name not in (FOLDER, RELEASES):
             (cache / entry.name).symlink_to(entry.resolve())
     return cache
 
@@ -202,3 +203,20 @@ def test_reused_parts_equal_the_analysed_parts(tmp_path, settings) -> None:
     assert tables[0]["documents"].drop_columns(["reused"]).equals(tables[1]["documents"].drop_columns(["reused"]))
     assert tables[1]["documents"].column("reused").to_pylist() == [True] * len(DOCS)
     assert first.counts == again.counts
+
+
+def test_a_batch_needs_analysis_until_every_readable_document_is_stored(tmp_path, settings) -> None:
+    """``needs_analysis`` (the flow reads a batch that needs none in its own process): true before
+    the first run, after a document changes and with the cache off; false once every readable
+    document has an entry (an unreadable one is never stored and does not count)."""
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    (corpus / "broken.txt").write_bytes(b"\xff\xfe\x00\x00" * 3)
+    (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
+    assert pipeline.needs_analysis(batch, settings)
+    pipeline.run([corpus], tmp_path / "out", version="a", settings=settings)
+    assert not pipeline.needs_analysis(batch, settings)
+    assert pipeline.needs_analysis(batch, dataclasses.replace(settings, reuse_results=False))
+    (corpus / "talks.txt").write_text(DOCS["talks.txt"].replace("June", "July") + "\n", encoding="utf-8")
+    (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
+    assert pipeline.needs_analysis(batch, settings)

@@ -82,8 +82,8 @@ Cost
     across-document step works on one small summary per event, grouped by key inside (type, month)
     blocks: linear in the number of events. Working memory: the Python records of one chunk of whole
     documents (``CHUNK_ROWS``), the events that may still merge across documents (those with a strong
-    key; the others are finished with their document), and the output itself (one id per mention, one
-    row per event); the Arrow table is read column by column for the chunks.
+    key; the others are finished with their document) and one id per mention; a release
+    (``pipeline.aggregate_mentions``) holds the events as Arrow, converting a few rows at a time.
 """
 from __future__ import annotations
 
@@ -537,36 +537,39 @@ def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iter
         yield out
 
 
-def aggregate_with(mentions: pa.Table, *, run_id: str, extractor_version: str,
-                   polarities: Sequence[str] = ("asserted",), rule: Rule = DEFAULT_RULE) -> Aggregation:
-    """``aggregate`` with the rule's switches exposed (for evaluation and ablation).
-
-    Working memory: the mentions of one chunk of documents as Python records, plus the events that
-    may still merge across documents (those with a strong key) and the output (one id per mention,
-    one row per event). Events without a strong key are finished as soon as their document is."""
-    missing = [c for c in _COLUMNS if c not in mentions.column_names]
-    if missing:
+def _events_of(mentions: pa.Table, polarities: Sequence[str], rule: Rule) -> Iterator[_Event]:
+    """Every event, once: a document's events without a strong key as soon as the document is
+    clustered, the others after the merge across documents."""
+    if missing := [c for c in _COLUMNS if c not in mentions.column_names]:
         raise ValueError(f"mentions table lacks columns: {', '.join(missing)}")
-    event_ids: list[str | None] = [None] * mentions.num_rows
-    rows: list[dict[str, Any]] = []
     pending: list[_Event] = []
-
-    def finish(ev: _Event) -> None:
-        row = _event_row(ev, run_id, extractor_version)
-        rows.append(row)
-        for m in ev.members:
-            event_ids[m.row] = row["event_id"]
-
     for chunk in _document_chunks(mentions, set(polarities)):
         for doc_mentions in _mentions_of(mentions, chunk):
             for ev in _cluster_document(doc_mentions, rule):
                 if rule.across_documents and _strong_key(ev) is not None:
                     pending.append(ev)
                 else:
-                    finish(ev)
-    for ev in _across_documents(pending):
-        finish(ev)
-    rows.sort(key=lambda r: r["event_id"])
+                    yield ev
+    yield from _across_documents(pending)
+
+
+def event_rows(mentions: pa.Table, run_id: str, extractor_version: str, polarities: Sequence[str], rule: Rule,
+             event_ids: list[str | None]) -> Iterator[dict[str, Any]]:
+    """The events-table row of every event, in no set order (setting its members' ids in
+    ``event_ids``, aligned with the rows of ``mentions``)."""
+    for ev in _events_of(mentions, polarities, rule):
+        row = _event_row(ev, run_id, extractor_version)
+        for m in ev.members:
+            event_ids[m.row] = row["event_id"]
+        yield row
+
+
+def aggregate_with(mentions: pa.Table, *, run_id: str, extractor_version: str,
+                   polarities: Sequence[str] = ("asserted",), rule: Rule = DEFAULT_RULE) -> Aggregation:
+    """``aggregate`` with the rule's switches exposed (for evaluation and ablation)."""
+    event_ids: list[str | None] = [None] * mentions.num_rows
+    rows = sorted(event_rows(mentions, run_id, extractor_version, polarities, rule, event_ids),
+                  key=lambda r: r["event_id"])
     return Aggregation(event_ids=event_ids, events=rows)
 
 
@@ -581,5 +584,5 @@ def aggregate(mentions: pa.Table, *, run_id: str, extractor_version: str,
                           polarities=polarities, rule=DEFAULT_RULE)
 
 
-__all__ = ["Aggregation", "Rule", "DEFAULT_RULE", "aggregate", "aggregate_with", "event_id_for",
+__all__ = ["Aggregation", "Rule", "DEFAULT_RULE", "aggregate", "aggregate_with", "event_rows", "event_id_for",
            "is_back_reference"]

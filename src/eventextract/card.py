@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__, schema
 
@@ -47,9 +48,15 @@ def _sources_table(sources: list[dict]) -> list[str]:
     return lines
 
 
-def _distinct(rows: list[dict[str, Any]], key: str) -> str:
-    values = sorted({str(r[key]) for r in rows if r.get(key) is not None})
+def _distinct(tbl: pa.Table, column: str) -> str:
+    values = sorted({str(v) for v in pc.unique(tbl.column(column)).to_pylist() if v is not None})
     return ", ".join(f"`{v}`" for v in values) if values else "(none)"
+
+
+def _counter(values: pa.ChunkedArray | pa.Array) -> Counter:
+    """How often each value occurs (null as None), counted by Arrow: the card's counts do not
+    turn the tables into Python rows."""
+    return Counter({item["values"]: item["counts"] for item in pc.value_counts(values).to_pylist()})
 
 
 def _header(version: str, created: dt.datetime, run_id: str, mentions: pa.Table, events: pa.Table,
@@ -108,15 +115,15 @@ def _files() -> list[str]:
 
 
 def _multi(events: pa.Table) -> int:
-    return sum(1 for n in events.column("n_mentions").to_pylist() if n > 1)
+    return int(pc.sum(pc.greater(events.column("n_mentions"), 1)).as_py() or 0)
 
 
 def _contents(mentions: pa.Table, events: pa.Table, by_type: Counter, by_polarity: Counter) -> list[str]:
     """Counts of events by type and year, of mentions by polarity, of merges by reason."""
-    ev = events.select(["event_type", "date_start", "merge_reason", "n_mentions"]).to_pylist()
-    ev_type = Counter(r["event_type"] for r in ev)
-    ev_year = Counter(str(r["date_start"].year) if r["date_start"] else "undated" for r in ev)
-    reasons = Counter(r["merge_reason"] for r in ev)
+    ev_type = _counter(events.column("event_type"))
+    ev_year = Counter({"undated" if y is None else str(y): n
+                       for y, n in _counter(pc.year(events.column("date_start"))).items()})
+    reasons = _counter(events.column("merge_reason"))
     return [
         "## Contents",
         "",
@@ -191,7 +198,7 @@ def _figures(files: list[str]) -> list[str]:
     return lines
 
 
-def _provenance(ev: list[dict[str, Any]]) -> list[str]:
+def _provenance(ev: pa.Table) -> list[str]:
     """How every row traces back to its source, and the component versions."""
     return [
         "## Provenance",
@@ -338,13 +345,11 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa
                 figures: list[str] | None = None) -> str:
     """The dataset card (README.md) of a release, from its tables, sources and validation reports;
     ``figures`` are the relative paths of its pictures (``figures.write_figures``)."""
-    ev = mentions.select([c for c in ("event_type", "polarity", "date_start", "extractor_version", "model_name",
-                                    "model_version", "ontology_version", "gazetteer_version")]).to_pylist()
-    docs = documents.select(["status", "reused"]).to_pylist()
-    by_type = Counter(r["event_type"] for r in ev)
-    by_polarity = Counter(r["polarity"] for r in ev)
-    by_status = Counter(r["status"] for r in docs)
-    n_reused = sum(1 for r in docs if r["reused"])
+    ev = mentions
+    by_type = _counter(mentions.column("event_type"))
+    by_polarity = _counter(mentions.column("polarity"))
+    by_status = _counter(documents.column("status"))
+    n_reused = _counter(documents.column("reused")).get(True, 0)
     asserted = by_polarity.get("asserted", 0)
     val_lines = []
     for name, report in validation.items():

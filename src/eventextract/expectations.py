@@ -36,14 +36,20 @@ class ExpectationReport:
     results: list[dict]
     gx_version: str = ""
     gx_result: dict = field(default_factory=dict)
+    #: the run whose suites produced this report, when this run reused it for the same table
+    #: content (``eventextract.release_cache``); None when this run ran them
+    reused_from: str | None = None
 
     @property
     def failed(self) -> list[dict]:
         return [r for r in self.results if not r["success"]]
 
     def to_json(self) -> dict:
-        """What ``validation/<table>.json`` of a release holds."""
+        """What ``validation/<table>.json`` of a release holds (``reused_from_run`` only when the
+        report was reused from an earlier run over the same content)."""
+        reused = {"reused_from_run": self.reused_from} if self.reused_from else {}
         return {
+            **reused,
             "table": self.table,
             "success": self.success,
             "statistics": self.statistics,
@@ -64,6 +70,8 @@ class ExpectationReport:
             f"expectations met (Great Expectations {self.gx_version}).",
             "",
         ]
+        if self.reused_from:
+            lines[-1:-1] = ["", f"Results of run `{self.reused_from}`, over the same content (reused, not run again)."]
         failed = self.failed
         if failed:
             lines += ["| expectation | column(s) | unexpected | examples |", "|---|---|---|---|"]

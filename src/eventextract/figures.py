@@ -46,14 +46,22 @@ _COLUMNS = ("event_type", "polarity", "date_start", "latitude", "longitude", "pl
             "geo_precision", "confidence")
 
 
-def write_figures(folder: Path, events: pa.Table) -> list[str]:
+def write_figures(folder: Path, events: pa.Table, drawn: Path | None = None) -> list[str]:
     """Draw the figures of ``events`` into ``folder/figures/`` and return their relative paths
-    (POSIX, in ``FIGURES`` order)."""
+    (POSIX, in ``FIGURES`` order). ``drawn``: a folder holding every figure already drawn for the
+    same events (``eventextract.release_cache``), copied instead."""
+    import shutil
+
     import matplotlib.style
 
     folder = Path(folder)
     (folder / FIGURES_DIR).mkdir(parents=True, exist_ok=True)
-    rows = events.select([c for c in _COLUMNS]).to_pylist() if events.num_rows else []
+    if drawn is not None and all((Path(drawn) / Path(rel).name).is_file() for rel, _, _ in FIGURES):
+        for rel, _, _ in FIGURES:
+            shutil.copyfile(Path(drawn) / Path(rel).name, folder / rel)
+        return [rel for rel, _, _ in FIGURES]
+    # one Python list per column (not one dict per row): the figures' working memory stays small
+    rows = _Columns({c: events.column(c).to_pylist() for c in _COLUMNS}, events.num_rows)
     drawers = (_events_per_month, _event_places, _precision, _confidence)
     written = []
     with matplotlib.style.context("default"):
@@ -64,6 +72,17 @@ def write_figures(folder: Path, events: pa.Table) -> list[str]:
             fig.savefig(folder / rel, format="png", dpi=DPI, metadata=PNG_METADATA)
             written.append(rel)
     return written
+
+
+class _Columns(dict):
+    """The figures' input: column name -> its values (``n`` rows; false when there are none)."""
+
+    def __init__(self, columns: dict[str, list[Any]], n: int) -> None:
+        super().__init__(columns)
+        self.n = n
+
+    def __bool__(self) -> bool:
+        return self.n > 0
 
 
 def _new_figure() -> "Figure":
@@ -86,17 +105,18 @@ def _month_index(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-def _events_per_month(fig: "Figure", rows: list[dict[str, Any]]) -> None:
+def _events_per_month(fig: "Figure", rows: _Columns) -> None:
     """Stacked monthly bars: asserted, dated events per month (every month between the first and the
     last, empty months included), one colour per event type in layout order. Each type is one filled
-    step artist (``Axes.stairs``), not one patch per month: drawing costs the same for a corpus
-    spanning four decades as for one spanning a year."""
+    step artist (a ``StepPatch``, as ``Axes.stairs`` draws), not one patch per month: drawing costs
+    the same for a corpus spanning four decades as for one spanning a year."""
     ax = fig.add_subplot()
-    dated = [r for r in rows if r["polarity"] == "asserted" and r["date_start"] is not None]
-    if not dated:
+    counts = Counter((_month_index(day), etype) for polarity, day, etype
+                     in zip(rows["polarity"], rows["date_start"], rows["event_type"])
+                     if polarity == "asserted" and day is not None)
+    if not counts:
         _placeholder(ax, "no events" if not rows else "no dated asserted events")
         return
-    counts = Counter((_month_index(r["date_start"]), r["event_type"]) for r in dated)
     first = min(m for m, _ in counts)
     last = max(m for m, _ in counts)
     months = list(range(first, last + 1))
@@ -108,7 +128,7 @@ def _events_per_month(fig: "Figure", rows: list[dict[str, Any]]) -> None:
     bottom = [0] * len(months)
     for i, etype in enumerate(types):
         top = [b + counts.get((m, etype), 0) for b, m in zip(bottom, months)]
-        ax.stairs(top, edges, baseline=bottom, fill=True, label=etype, color=cmap[i])
+        _add_stairs(ax, top, edges, bottom, etype, cmap[i])
         bottom = top
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(bottom) * 1.05)
@@ -119,6 +139,15 @@ def _events_per_month(fig: "Figure", rows: list[dict[str, Any]]) -> None:
     ax.set_ylabel("asserted events")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=8, ncols=2 if len(types) > 8 else 1, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+
+
+def _add_stairs(ax: "Axes", top: list[int], edges: list[float], bottom: list[int], label: str, colour: Any) -> None:
+    """What ``ax.stairs(top, edges, baseline=bottom, fill=True, label=label, color=colour)`` draws,
+    added without ``Axes.add_patch``'s data-limit update: that walks every segment of the step path
+    in Python (seconds for a corpus spanning decades), and the caller sets both limits itself."""
+    from matplotlib.patches import StepPatch
+
+    ax.add_artist(StepPatch(top, edges, baseline=bottom, fill=True, label=label, linewidth=0, facecolor=colour))
 
 
 def _colours(n: int) -> list[Any]:
@@ -136,12 +165,13 @@ def _graticule_step(span: float) -> float:
     return 30.0
 
 
-def _event_places(fig: "Figure", rows: list[dict[str, Any]]) -> None:
+def _event_places(fig: "Figure", rows: _Columns) -> None:
     """Points at latitude/longitude, area proportional to the mentions at the place; equirectangular
     (1 degree = 1 degree), limits fitted to the data with a margin, graticule, top places labelled."""
     ax = fig.add_subplot()
-    places = Counter((r["latitude"], r["longitude"], r["place_name"] or "") for r in rows
-                     if r["latitude"] is not None and r["longitude"] is not None)
+    places = Counter((lat, lon, name or "")
+                     for lat, lon, name in zip(rows["latitude"], rows["longitude"], rows["place_name"])
+                     if lat is not None and lon is not None)
     if not places:
         _placeholder(ax, "no events" if not rows else "no placed events")
         return
@@ -192,7 +222,7 @@ def _shares(values: list[Any], order: tuple[str, ...], missing: str) -> tuple[li
     return labels, [100.0 * counts[k] / total for k in labels]
 
 
-def _precision(fig: "Figure", rows: list[dict[str, Any]]) -> None:
+def _precision(fig: "Figure", rows: _Columns) -> None:
     """Two bar panels: % of rows by date_precision and by geo_precision (layout enum order)."""
     spec = schema.table("events")
     for i, (column, missing) in enumerate((("date_precision", "undated"), ("geo_precision", "missing"))):
@@ -201,7 +231,7 @@ def _precision(fig: "Figure", rows: list[dict[str, Any]]) -> None:
             _placeholder(ax)
             ax.set_title(column, fontsize=10)
             continue
-        labels, shares = _shares([r[column] for r in rows], spec.field(column).enum or (), missing)
+        labels, shares = _shares(rows[column], spec.field(column).enum or (), missing)
         ax.bar(range(len(labels)), shares, color="tab:blue" if i == 0 else "tab:green", width=0.7)
         ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
         ax.set_ylim(0, 100)
@@ -209,10 +239,10 @@ def _precision(fig: "Figure", rows: list[dict[str, Any]]) -> None:
         ax.set_title(column, fontsize=10)
 
 
-def _confidence(fig: "Figure", rows: list[dict[str, Any]]) -> None:
+def _confidence(fig: "Figure", rows: _Columns) -> None:
     """Histogram of confidence in [0, 1], bins of 0.05."""
     ax = fig.add_subplot()
-    values = [r["confidence"] for r in rows if r["confidence"] is not None and not math.isnan(r["confidence"])]
+    values = [v for v in rows["confidence"] if v is not None and not math.isnan(v)]
     if not values:
         _placeholder(ax)
         return

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import ingest
 from .analyse import analyse, batched, process_documents
 from .config import Settings
+from .records import DocumentResult
 from .resources import Resources, component_versions, load_resources, settings_key
 from .rows import annotation, build_record, document_row, mention_id
 
@@ -131,9 +132,12 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
                     done[i] = _DocumentResult(hit[0], hit[1], n_words)
     position = {id(doc): i for i, doc in enumerate(docs)}
     fresh = [doc for i, doc in enumerate(docs) if i not in done]
-    # the spaCy pipeline and the rules are built only when a document needs analysing
-    res = load_resources(settings) if fresh else None
-    for result in process_documents(fresh, res, run_id, extracted_at) if res is not None else ():
+    # the spaCy pipeline and the rules are built only when a document needs analysing (a document
+    # that could not be read is passed on as it is)
+    res = load_resources(settings) if any(doc.status == "ok" for doc in fresh) else None
+    results = (process_documents(fresh, res, run_id, extracted_at) if res is not None
+               else (DocumentResult(document=doc) for doc in fresh))
+    for result in results:
         i = position[id(result.document)]
         rows = [e.as_dict() for e in result.events]
         item = _DocumentResult(rows, document_row(result), len(result.document.nlp_text.split()))
@@ -143,6 +147,21 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
         done[i] = item
     for i in range(len(docs)):
         yield done[i]
+
+
+def needs_analysis(files: Sequence[ingest.InputFile], settings: Settings) -> bool:
+    """Whether some readable document of ``files`` has no entry in the result cache (always true
+    with the cache off): a batch that needs none is only cache reads, which the flow does in its
+    own process rather than starting a worker for it."""
+    from .result_cache import ResultCache, document_key
+
+    if not settings.reuse_results:
+        return True
+    cache = ResultCache(settings.cache_dir)
+    versions = component_versions(settings)
+    docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits()))
+    return any(not cache.has(document_key(doc, settings, versions))
+               for doc in ingest.with_source_url(docs, settings.source_base_url) if doc.status == "ok")
 
 
 @dataclass
@@ -279,35 +298,65 @@ def finalize_tables(staged: Staged, out_dir: str | Path, *, run_id: str, setting
     suites and publish the release (its changelog against the release ``since``, default the
     latest one)."""
     from .publish import write_release
+    from .release_cache import ReleaseCache, release_key
     from .validate import run_expectations, run_link_expectations
 
-    mentions, events = aggregate_mentions(staged.mentions, run_id=run_id, polarities=settings.event_polarities)
-    tables = {"mentions": mentions, "events": events, "documents": staged.documents, "quarantine": staged.quarantine}
-    reports = {name: run_expectations(tbl, name) for name, tbl in tables.items()}
-    reports["events_mentions"] = run_link_expectations(tables["events"], tables["mentions"])
+    cache = ReleaseCache(settings.cache_dir) if settings.reuse_results else None
+    key = release_key({"mentions": staged.mentions, "documents": staged.documents,
+                       "quarantine": staged.quarantine}, settings.event_polarities) if cache is not None else ""
+    hit = cache.get(key, run_id) if cache is not None else None
+    if hit is not None and len(hit.event_ids) == staged.mentions.num_rows:
+        col = staged.mentions.schema.get_field_index("event_id")
+        mentions = staged.mentions.set_column(col, staged.mentions.schema.field(col), hit.event_ids)
+        events, reports, drawn = hit.events, hit.reports, hit.figures
+    else:
+        mentions, events = aggregate_mentions(staged.mentions, run_id=run_id, polarities=settings.event_polarities)
+        tables = {"mentions": mentions, "events": events, "documents": staged.documents, "quarantine": staged.quarantine}
+        reports = {name: run_expectations(tbl, name) for name, tbl in tables.items()}
+        reports["events_mentions"] = run_link_expectations(events, mentions)
+        drawn = None
     docs = staged.documents.select(["doc_id", "title", "path", "sha256"]).to_pylist()
     sources = [{"title": d.get("title") or d["doc_id"], "path": d["path"], "sha256": d["sha256"]} for d in docs]
     info = {"settings": settings.to_public_dict(), **versions}
-    return write_release(Path(out_dir), mentions=tables["mentions"], events=tables["events"],
-                         documents=tables["documents"],
-                         quarantine=tables["quarantine"], version=version, force=force, run_id=run_id,
-                         sources=sources, validation=reports, settings_info=info, created=created, since=since)
+    release = write_release(Path(out_dir), mentions=mentions, events=events, documents=staged.documents,
+                            quarantine=staged.quarantine, version=version, force=force, run_id=run_id,
+                            sources=sources, validation=reports, settings_info=info, created=created, since=since,
+                            figures_from=drawn)
+    if cache is not None and hit is None:
+        cache.put(key, run_id=run_id, event_ids=mentions.column("event_id").combine_chunks(), events=events,
+                  reports=reports, figures=release.path / "figures")
+    return release
+
+
+#: event rows :func:`aggregate_mentions` holds as Python values at a time
+EVENT_ROWS = 5_000
 
 
 def aggregate_mentions(mentions: "pa.Table", *, run_id: str,
                        polarities: Sequence[str] = ("asserted",)) -> tuple["pa.Table", "pa.Table"]:
-    """The mentions table with its ``event_id`` column filled in, and the events table
-    (``eventextract.aggregate``: the merge rule)."""
+    """The mentions table with its ``event_id`` column filled in, and the events table sorted by
+    ``event_id`` (``eventextract.aggregate``: the merge rule). The event rows are converted to
+    Arrow ``EVENT_ROWS`` at a time: the events are never all held as Python values."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from . import __version__
-    from .aggregate import aggregate
+    from .aggregate import DEFAULT_RULE, event_rows
     from .publish import to_table
 
-    agg = aggregate(mentions, run_id=run_id, extractor_version=__version__, polarities=tuple(polarities))
+    event_ids: list[str | None] = [None] * mentions.num_rows
+    rows: list[dict[str, Any]] = []
+    parts: list[pa.Table] = []
+    for row in event_rows(mentions, run_id, __version__, tuple(polarities), DEFAULT_RULE, event_ids):
+        rows.append(row)
+        if len(rows) >= EVENT_ROWS:
+            parts.append(to_table(rows, "events"))
+            rows = []
+    parts.append(to_table(rows, "events"))
+    events = pa.concat_tables(parts)
     col = mentions.schema.get_field_index("event_id")
-    mentions = mentions.set_column(col, mentions.schema.field(col), pa.array(agg.event_ids, pa.string()))
-    return mentions, to_table(agg.events, "events")
+    return (mentions.set_column(col, mentions.schema.field(col), pa.array(event_ids, pa.string())),
+            events.take(pc.sort_indices(events, sort_keys=[("event_id", "ascending")])))
 
 
 def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "output", *,

@@ -170,7 +170,18 @@ def write_csv(tbl: pa.Table, table: str, path: Path, *, include_lists: bool = Fa
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(columns)
         for batch in tbl.select(columns).to_batches(max_chunksize=CSV_CHUNK_ROWS):  # bounded memory
-            writer.writerows([_csv_cell(row[c]) for c in columns] for row in batch.to_pylist())
+            writer.writerows(zip(*(_csv_column(col) for col in batch.columns)))
+
+
+def _csv_column(col: pa.Array) -> list[str]:
+    """The CSV cells of one column (``_csv_cell`` of each value; strings and integers, most of the
+    cells, formatted without its per-value type dispatch)."""
+    values = col.to_pylist()
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return ["" if v is None else "'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+    if pa.types.is_integer(col.type):
+        return ["" if v is None else str(v) for v in values]
+    return [_csv_cell(v) for v in values]
 
 
 def _csv_table_schema(table: str, include_lists: bool) -> dict[str, Any]:
@@ -269,7 +280,8 @@ def _validation_summary(validation: Mapping[str, Any], version: str) -> str:
 def write_release(out_dir: Path, *, mentions: pa.Table, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                   version: str | None = None, force: bool = False, run_id: str, sources: list[dict],
                   validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                  created: dt.datetime | None = None, since: str | None = None) -> ReleaseInfo:
+                  created: dt.datetime | None = None, since: str | None = None,
+                  figures_from: Path | None = None) -> ReleaseInfo:
     """Write ``out_dir/releases/<version>/`` (version from ``default_version`` when None).
 
     The files are written into a temporary folder inside ``out_dir/releases`` and renamed into
@@ -277,7 +289,8 @@ def write_release(out_dir: Path, *, mentions: pa.Table, events: pa.Table, docume
     ``sources`` are the input documents (title/path/sha256 dicts), ``validation`` the
     ``ExpectationReport`` per table, ``settings_info`` the run's settings (recorded in the data
     package under ``eventextract``). The changelog compares with the release ``since`` (E505 when
-    there is none), else with the catalog's latest release.
+    there is none), else with the catalog's latest release. ``figures_from``: a folder with the
+    figures already drawn for these events (``eventextract.release_cache``), copied, not drawn.
     """
     created_utc = _utc(created)
     releases = Path(out_dir) / "releases"
@@ -286,7 +299,7 @@ def write_release(out_dir: Path, *, mentions: pa.Table, events: pa.Table, docume
         with release_lock(releases):
             recover(releases)
             return _write_release(releases, mentions=mentions, events=events, documents=documents, quarantine=quarantine,
-                                  version=version, force=force, run_id=run_id, sources=sources,
+                                  version=version, force=force, run_id=run_id, sources=sources, figures_from=figures_from,
                                   validation=validation, settings_info=settings_info, created_utc=created_utc,
                                   since=since)
     except OSError as exc:
@@ -339,7 +352,7 @@ def recover(releases: Path) -> list[str]:
 def _write_release(releases: Path, *, mentions: pa.Table, events: pa.Table, documents: pa.Table, quarantine: pa.Table,
                    version: str | None, force: bool, run_id: str, sources: list[dict],
                    validation: Mapping[str, "ExpectationReport"], settings_info: dict,
-                   created_utc: dt.datetime, since: str | None) -> ReleaseInfo:
+                   created_utc: dt.datetime, since: str | None, figures_from: Path | None = None) -> ReleaseInfo:
     version = version or default_version(releases, created_utc.date())
     if not _VERSION_RE.match(version) or version in (".", ".."):
         raise ReleaseError("E502", f"version {version!r} is not a valid release folder name")
@@ -355,7 +368,7 @@ def _write_release(releases: Path, *, mentions: pa.Table, events: pa.Table, docu
     try:
         change_set = _write_files(tmp, tables=tables, version=version, created=created_utc, run_id=run_id,
                                   sources=sources, validation=validation, settings_info=settings_info,
-                                  previous=previous)
+                                  previous=previous, figures_from=figures_from)
         _make_readable(tmp)
         replaced = _move_into_place(tmp, target, force=force)
     except BaseException:
@@ -398,7 +411,7 @@ def _move_into_place(tmp: Path, target: Path, *, force: bool) -> bool:
 
 def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, created: dt.datetime, run_id: str,
                  sources: list[dict], validation: Mapping[str, Any], settings_info: dict,
-                 previous: Path | None) -> changelog.ChangeSet:
+                 previous: Path | None, figures_from: Path | None = None) -> changelog.ChangeSet:
     """Write every file of a release into ``folder``: Parquet and CSV per table, the changelog
     against ``previous`` (a release folder or None), the data package (resources with bytes and
     sha256), the dataset card, the validation results and, last, ``SHA256SUMS`` over all of them."""
@@ -430,7 +443,7 @@ def _write_files(folder: Path, *, tables: dict[str, pa.Table], version: str, cre
                                            + "\n", encoding="utf-8")
     (vdir / "summary.md").write_text(_validation_summary(validation, version), encoding="utf-8")
 
-    figure_files = figures.write_figures(folder, tables["events"])
+    figure_files = figures.write_figures(folder, tables["events"], drawn=figures_from)
     (folder / "README.md").write_text(
         readme_text(version=version, created=created, run_id=run_id, mentions=tables["mentions"],
                     events=tables["events"],

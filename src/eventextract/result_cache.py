@@ -121,6 +121,17 @@ class ResultCache:
         meta["reused"] = True
         return mentions, meta
 
+    def has(self, key: str) -> bool:
+        """Whether ``key`` has an entry that :meth:`get_checked` can serve (its footer is read, not
+        its rows)."""
+        try:
+            found = pq.read_schema(self._path(key))
+        except (OSError, pa.ArrowException):
+            return False
+        meta = found.metadata or {}
+        return (_DOCUMENT_KEY in meta and _FAILURES_KEY in meta
+                and found.remove_metadata() == schema.arrow_schema("mentions").remove_metadata())
+
     def get_checked(self, key: str, run_id: str) -> "CheckedEntry | None":
         """The entry as Arrow, split by the row checks stored with it: the rows that passed (with
         ``run_id`` set), the quarantine rows of those that failed, and the documents row (with its
