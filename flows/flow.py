@@ -47,6 +47,15 @@ def process_batch(files: list[InputFile], settings: Settings, run_id: str, extra
     return pipeline.process_batch_to_parts(files, settings, run_id, extracted_at, staging, index)
 
 
+@task(name="read-cached-batches", cache_policy=NO_CACHE)
+def read_cached_batches(batches: list[tuple[int, list[InputFile]]], settings: Settings, run_id: str,
+                        extracted_at: dt.datetime, staging: str) -> list[pipeline.BatchManifest]:
+    """The batches whose documents are all in the result cache, in this process: only cache reads
+    (one task for all of them, not one per batch)."""
+    return [pipeline.process_batch_to_parts(files, settings, run_id, extracted_at, staging, index)
+            for index, files in batches]
+
+
 @task(name="assemble-parts", cache_policy=NO_CACHE)
 def assemble_parts(manifests: list[pipeline.BatchManifest]) -> pipeline.Staged:
     return pipeline.assemble(manifests)
@@ -138,10 +147,11 @@ def eventextract_flow(inputs: list[str] | None = None, out: str = "output", rele
         prefetch = start_prefetch() if futures else None
         bar = _progress(n_files) if progress else None
         manifests: list[pipeline.BatchManifest] = []
-        for i in sorted(cached):
-            manifests.append(process_batch(batches[i], settings, run_id, now, str(staging), i))
+        if cached:
+            manifests += read_cached_batches([(i, batches[i]) for i in sorted(cached)], settings, run_id, now,
+                                             str(staging))
             if bar is not None:
-                bar.advance(manifests[-1].n_files)
+                bar.advance(sum(m.n_files for m in manifests))
         for fut in as_completed(futures):
             if bar is not None:
                 bar.advance(fut.result().n_files)

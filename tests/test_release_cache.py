@@ -109,3 +109,21 @@ def test_a_broken_entry_is_a_miss(tmp_path) -> None:
     (cache.root / "k1" / "events.parquet").write_bytes(b"not parquet")
     assert cache.get("k1", "run-x") is None
     assert cache.get("absent", "run-x") is None
+
+
+def test_the_flows_parts_give_the_same_key_analysed_or_read_from_the_cache(tmp_path) -> None:
+    """In the flow, a batch's parts come from analysis the first time and from the result cache
+    (Arrow, with the entry's metadata) the next: the same content gives the same key."""
+    import datetime as dt
+
+    settings = Settings(cache_dir=_cache(tmp_path))
+    corpus = _corpus(tmp_path / "in", DOCS)
+    (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    keys = []
+    for run in ("run-1", "run-2"):
+        staged = pipeline.assemble([pipeline.process_batch_to_parts(batch, settings, run, now, tmp_path / run, 0)])
+        keys.append(release_key({"mentions": staged.mentions, "documents": staged.documents,
+                                 "quarantine": staged.quarantine}, ("asserted",)))
+    assert staged.documents.column("reused").to_pylist() == [True] * len(DOCS)
+    assert keys[0] == keys[1]

@@ -89,11 +89,15 @@ def release_key(tables: Mapping[str, pa.Table], polarities: Sequence[str]) -> st
         tbl = tables[name]
         volatile = [c for c in VOLATILE.get(name, ()) if c in tbl.column_names]
         digest.write(json.dumps([name, tbl.num_rows, {c: tbl.column(c).null_count for c in volatile}]).encode())
+        # the values only: no schema or field metadata (a result-cache entry carries its own), and
+        # slices made contiguous, so that how the rows were chunked does not change the bytes
         stable = tbl.drop_columns(volatile)
+        plain = pa.schema([pa.field(f.name, f.type) for f in stable.schema])
         sink = pa.PythonFile(digest, mode="w")
-        with pa.ipc.new_stream(sink, stable.schema) as writer:
+        with pa.ipc.new_stream(sink, plain) as writer:
             for offset in range(0, stable.num_rows, _SLICE_ROWS):
-                writer.write_table(stable.slice(offset, _SLICE_ROWS))
+                part = stable.slice(offset, _SLICE_ROWS).combine_chunks()
+                writer.write_table(pa.Table.from_arrays(part.columns, schema=plain))
     return digest.hash.hexdigest()
 
 
