@@ -1,6 +1,6 @@
 """End-to-end benchmark of ``eventextract run`` (the targets of runs of any size), in one run.
 
-    python scripts/bench_runs.py [--words 400000] [--work DIR] [--skip-4x] [--skip-dask] [--json]
+    python scripts/bench_runs.py [--words 400000] [--work DIR] [--skip-4x] [--skip-dask] [--skip-server] [--json]
 
 1. Generates a corpus of about ``--words`` words from the project's own texts
    (``scripts/make_bench_corpus.py``; nothing from ../shared) and the same corpus 4 times over.
@@ -16,6 +16,8 @@
 6. ``--runner dask --workers 1`` and ``--workers 2`` (real dask.distributed LocalClusters): the
    time of the flow's analysis stage (``process + row checks``), the speed-up, and whether the rows
    equal the local run's.
+7. Steps 3 and 4 against a started ``prefect server`` (``PREFECT_API_URL`` set, the way scheduled
+   runs work): a run then does not start a temporary Prefect API of its own.
 """
 from __future__ import annotations
 
@@ -115,12 +117,36 @@ def spacy_alone(corpus: Path) -> dict[str, Any]:
     return data
 
 
+def against_server(corpus: Path, env: dict[str, str], out: Any, reference: str) -> dict[str, Any]:
+    """A first run (``--no-cache``) and a re-run (the result cache is already filled) against a
+    started ``prefect server``: the re-run speed-up when no temporary API is started."""
+    import socket
+
+    sys.path.insert(0, str(ROOT))
+    from flows.deployment import start_server, stop_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc, url = start_server(port)
+    try:
+        served = dict(env, PREFECT_API_URL=url)
+        first = run_cli(["run", str(corpus), "--out", out("server-first"), "--no-cache"], served)
+        again = run_cli(["run", str(corpus), "--out", out("server-again")], served)
+    finally:
+        stop_server(proc)
+    return {"first_seconds": first["seconds"], "rerun_seconds": again["seconds"],
+            "rerun_speedup": round(first["seconds"] / again["seconds"], 1),
+            "same_rows_same_order": same_rows(reference, again["release"]) and same_rows(reference, first["release"])}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--words", type=int, default=400_000)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "eventextract-bench")
     ap.add_argument("--skip-4x", action="store_true")
     ap.add_argument("--skip-dask", action="store_true")
+    ap.add_argument("--skip-server", action="store_true")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
 
@@ -184,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
                                  if dask[1]["stages"].get(stage) and dask[2]["stages"].get(stage) else None),
             "same_rows_as_local": same_rows(first["release"], dask[2]["release"])
             and same_rows(first["release"], dask[1]["release"])}
+    if not args.skip_server:
+        report["with_server"] = against_server(corpus1, env, out, first["release"])
     if args.json:
         print(json.dumps(report, indent=1))
     else:
