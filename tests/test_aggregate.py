@@ -281,3 +281,18 @@ def test_the_release_table_equals_the_rows_in_bounded_slices(a, b, c) -> None:
     from eventextract import __version__
     expected = to_table(aggregate(table(rows), run_id="run", extractor_version=__version__).events, "events")
     assert events.equals(expected)
+
+
+def test_repetition_does_not_tie_a_summary_over_months_to_one_days_report() -> None:
+    """A sentence that sums up months of killing at a place is not the killing of one day there;
+    two reports within one month still link."""
+    months = dict(date_start=D(2001, 4, 1), date_end=D(2001, 7, 31), date_precision="range")
+    day = dict(date_start=D(2001, 4, 9), date_end=D(2001, 4, 9), date_precision="day")
+    rows = [row("a", 0, "killed", "Red gunmen killed the mayor of Townsville.", **day, **TOWN),
+            row("a", 6, "killed", "Red gunmen killed farmers around Townsville from April to July.", **months, **TOWN),
+            row("b", 0, "killed", "Red gunmen killed the mayor of Townsville.", **day, **TOWN),
+            row("b", 6, "killed", "The mayor of Townsville was killed that spring.", date_start=D(2001, 4, 1),
+                date_end=D(2001, 4, 30), date_precision="month", **TOWN)]
+    res = run(rows)
+    assert not same(res, 0, 1)
+    assert same(res, 2, 3)

@@ -39,7 +39,9 @@ Links within a document
         repeated acts, which are not merged.
     (c) repetition: an earlier mention at most ``REPEAT_WINDOW`` sentences before it whose trigger
         shares a word stem with it (light words such as "took", "came", "war" do not count), both
-        dated with overlapping intervals, both placed at the same known place below country level,
+        dated with overlapping intervals of at most a month each (a summary over months, "killed
+        civilians between April and July", is not one of the day's killings), both placed at the
+        same known place below country level,
         and compatible (unknown actors accepted): "captured Townsville in March" ... "after
         Townsville was captured". The lexical match plus agreeing arguments is the classic
         same-lemma baseline of event coreference, restricted to one document and one place.
@@ -102,6 +104,8 @@ from eventextract import schema
 BACK_WINDOW = 3
 CLOSE_WINDOW = 1
 REPEAT_WINDOW = 20
+#: longest date interval (days) a repetition link accepts on either side
+REPEAT_MAX_DAYS = 31
 #: endings stripped from trigger words before they are compared (longest first)
 _SUFFIXES = ("ments", "ment", "ings", "ing", "ions", "ion", "ed", "es", "s", "e")
 DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their"})
@@ -273,8 +277,14 @@ def trigger_stems(trigger_text: str) -> frozenset[str]:
 def _repetition_link(a: _Mention, b: _Mention) -> bool:
     """Signal (c): the same action word about the same known place in overlapping known dates."""
     ra, rb = a.rec, b.rec
-    return (bool(a.stems & b.stems) and _dated(ra) and _dated(rb) and _place_known(ra) and _place_known(rb)
-            and ra["geo_precision"] != "country" and _same_place(ra, rb) and _compatible(a, b, unknown_ok=True))
+    return (bool(a.stems & b.stems) and _dated(ra) and _dated(rb) and _within_a_month(ra) and _within_a_month(rb)
+            and _place_known(ra) and _place_known(rb) and ra["geo_precision"] != "country" and _same_place(ra, rb)
+            and _compatible(a, b, unknown_ok=True))
+
+
+def _within_a_month(rec: dict[str, Any]) -> bool:
+    """The mention's date interval is at most a month long (not a season, a year or a war)."""
+    return (rec["date_end"] - rec["date_start"]).days <= REPEAT_MAX_DAYS
 
 
 def is_back_reference(sentence_text: str, sentence_start: int, trigger_text: str, trigger_start: int) -> bool:
