@@ -93,6 +93,37 @@ def test_rows_do_not_depend_on_runner_or_worker_count(harness, bigger_corpus: Pa
         assert tables[name] == tables["local1"], name
 
 
+def test_a_rerun_of_cached_documents_starts_no_worker_and_reuses_the_release_work(
+        harness, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With every document in the result cache, the flow reads the batches in its own process (one
+    task, no process-batch task) and reuses the events and the expectation reports of the first run;
+    the rows are the same."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    from eventextract_flows.flow import run_flow
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for entry in Path(os.environ["EVENTEXTRACT_CACHE"]).iterdir():  # the built indexes, not the results
+        if entry.name not in ("results", "releases"):
+            (cache / entry.name).symlink_to(entry.resolve())
+    monkeypatch.setenv("EVENTEXTRACT_CACHE", str(cache))
+    paths = [Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release=r, batch_files=1,
+                           runner="process", workers=2)) for r in ("a", "b")]
+    first, again = _rows(paths[0]), _rows(paths[1])
+    assert first["mentions"] and all(first[t] == again[t] for t in ("mentions", "events", "quarantine"))
+    assert [d["reused"] for d in again["documents"]] == [True, True, False]  # c.txt is empty
+    report = (paths[1] / "validation" / "mentions.json").read_text(encoding="utf-8")
+    assert '"reused_from_run"' in report
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_flow_runs(limit=1, sort=FlowRunSort.START_TIME_DESC)
+        names = {t.name.rsplit("-", 1)[0] for t in client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])))}
+    assert "read-cached-batches" in names and "process-batch" not in names
+
+
 def test_one_api_for_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without PREFECT_API_URL, a run whose workers are other processes starts one temporary Prefect
     server and exports its URL for the workers (they do not start their own); it is gone after."""
@@ -168,33 +199,3 @@ def test_cli_run_uses_one_temporary_api(bigger_corpus: Path, tmp_path: Path) -> 
     assert (release / "mentions.parquet").is_file() and pq.read_table(release / "documents.parquet").num_rows == 5
     assert "Starting temporary server" not in res.stderr  # Prefect's own: not started
 
-
-def test_a_rerun_of_cached_documents_starts_no_worker_and_reuses_the_release_work(
-        harness, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With every document in the result cache, the flow reads the batches in its own process (one
-    task, no process-batch task) and reuses the events and the expectation reports of the first run;
-    the rows are the same."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    from eventextract_flows.flow import run_flow
-
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for entry in Path(os.environ["EVENTEXTRACT_CACHE"]).iterdir():  # the built indexes, not the results
-        if entry.name not in ("results", "releases"):
-            (cache / entry.name).symlink_to(entry.resolve())
-    monkeypatch.setenv("EVENTEXTRACT_CACHE", str(cache))
-    paths = [Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release=r, batch_files=1,
-                           runner="process", workers=2)) for r in ("a", "b")]
-    first, again = _rows(paths[0]), _rows(paths[1])
-    assert first["mentions"] and all(first[t] == again[t] for t in ("mentions", "events", "quarantine"))
-    assert [d["reused"] for d in again["documents"]] == [True, True, False]  # c.txt is empty
-    report = (paths[1] / "validation" / "mentions.json").read_text(encoding="utf-8")
-    assert '"reused_from_run"' in report
-    with get_client(sync_client=True) as client:
-        (latest,) = client.read_flow_runs(limit=1, sort=FlowRunSort.START_TIME_DESC)
-        names = {t.name.rsplit("-", 1)[0] for t in client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])))}
-    assert "read-cached-batches" in names and "process-batch" not in names
