@@ -127,3 +127,18 @@ def test_the_flows_parts_give_the_same_key_analysed_or_read_from_the_cache(tmp_p
                                  "quarantine": staged.quarantine}, ("asserted",)))
     assert staged.documents.column("reused").to_pylist() == [True] * len(DOCS)
     assert keys[0] == keys[1]
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_run(tmp_path) -> None:
+    """The entry is stored after the release is published: a cache folder that cannot be written
+    leaves the release as it is (the next run only misses)."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be", encoding="utf-8")
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    stored = ReleaseCache(blocked).put("k1", run_id="run-x", event_ids=pa.array(["ev_1"]),
+                                        events=pa.table({"event_id": ["ev_1"]}), reports={}, figures=figures)
+    assert stored is False
+    assert ReleaseCache(tmp_path / "ok").put("k1", run_id="run-x", event_ids=pa.array(["ev_1"]),
+                                              events=pa.table({"event_id": ["ev_1"]}), reports={}, figures=figures)
+    assert (tmp_path / "ok" / RELEASES / "k1" / "reports.json").is_file()

@@ -139,19 +139,23 @@ class ReleaseCache:
         return ReleaseEntry(event_ids, events, reports, folder / "figures")
 
     def put(self, key: str, *, run_id: str, event_ids: pa.Array, events: pa.Table,
-            reports: Mapping[str, "ExpectationReport"], figures: Path) -> None:
-        """Store an entry (``figures``: the folder of the drawn figures, copied)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.root))
+            reports: Mapping[str, "ExpectationReport"], figures: Path) -> bool:
+        """Store an entry (``figures``: the folder of the drawn figures, copied). Returns whether it
+        was stored: a cache that cannot be written (full disk, read-only folder, another run
+        storing the same content first) costs the next run time, never this run its release."""
+        tmp: Path | None = None
         try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{key}.", dir=self.root))
             pq.write_table(pa.table({"event_id": event_ids}), tmp / "event_ids.parquet")
             pq.write_table(events, tmp / "events.parquet", use_compliant_nested_type=False)
             payload = {"run_id": run_id, "reports": {n: dataclasses.asdict(r) for n, r in reports.items()}}
             (tmp / "reports.json").write_text(json.dumps(payload, default=str), encoding="utf-8")
             shutil.copytree(figures, tmp / "figures")
-            try:
-                os.rename(tmp, self.root / key)
-            except OSError:  # another run stored the same content first
-                return
+            os.rename(tmp, self.root / key)
+            return True
+        except (OSError, pa.ArrowException):
+            return False
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
