@@ -104,11 +104,10 @@ def test_a_rerun_of_cached_documents_starts_no_worker_and_reuses_the_release_wor
 
     from eventextract_flows.flow import run_flow
 
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for entry in Path(os.environ["EVENTEXTRACT_CACHE"]).iterdir():  # the built indexes, not the results
-        if entry.name not in ("results", "releases"):
-            (cache / entry.name).symlink_to(entry.resolve())
+    from eventextract.config import Settings
+    from test_result_cache import _isolated_cache
+
+    cache = _isolated_cache(tmp_path, Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"])))
     monkeypatch.setenv("EVENTEXTRACT_CACHE", str(cache))
     paths = [Path(run_flow(inputs=[str(corpus)], out=str(tmp_path / "out"), release=r, batch_files=1,
                            runner="process", workers=2)) for r in ("a", "b")]

@@ -16,7 +16,7 @@ from eventextract import pipeline
 from eventextract.config import Settings
 from eventextract.release_cache import FOLDER as RELEASES
 from eventextract.release_cache import ReleaseCache, release_key
-from eventextract.result_cache import FOLDER as RESULTS
+from test_result_cache import _isolated_cache
 
 pytestmark = pytest.mark.slow
 
@@ -28,12 +28,7 @@ DOCS = {
 
 def _cache(tmp_path: Path) -> Path:
     """A cache folder of this test's own, sharing the session's built indexes (no rebuild)."""
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    for entry in Path(os.environ["EVENTEXTRACT_CACHE"]).iterdir():
-        if entry.name not in (RESULTS, RELEASES):
-            (cache / entry.name).symlink_to(entry.resolve())
-    return cache
+    return _isolated_cache(tmp_path, Settings(cache_dir=Path(os.environ["EVENTEXTRACT_CACHE"])))
 
 
 def _corpus(folder: Path, docs: dict[str, str]) -> Path:
