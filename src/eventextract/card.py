@@ -198,7 +198,7 @@ def _figures(files: list[str]) -> list[str]:
     return lines
 
 
-def _provenance(ev: pa.Table) -> list[str]:
+def _provenance(mentions: pa.Table) -> list[str]:
     """How every row traces back to its source, and the component versions."""
     return [
         "## Provenance",
@@ -212,9 +212,9 @@ def _provenance(ev: pa.Table) -> list[str]:
         "`sentence_text` is the sentence exactly as in the text.",
         "- `rule_id` names the trigger pattern that produced the event and `confidence` scores it.",
         "- `run_id` ties every row to the pipeline run; `extracted_at` is when it was produced.",
-        f"- Versions: extractor {_distinct(ev, 'extractor_version')}; spaCy model {_distinct(ev, 'model_name')} "
-        f"{_distinct(ev, 'model_version')}; ontology {_distinct(ev, 'ontology_version')}; gazetteer "
-        f"{_distinct(ev, 'gazetteer_version')}.",
+        f"- Versions: extractor {_distinct(mentions, 'extractor_version')}; spaCy model {_distinct(mentions, 'model_name')} "
+        f"{_distinct(mentions, 'model_version')}; ontology {_distinct(mentions, 'ontology_version')}; gazetteer "
+        f"{_distinct(mentions, 'gazetteer_version')}.",
         "- `mention_id` is a sha256 of the document id, source hash, trigger offsets, event type, polarity, "
         "rule id and actor/recipient offsets: the same input read the same way gives the same id in every "
         "release. Every event lists its documents (`doc_ids`) and its `first_mention_id`; "
@@ -345,7 +345,6 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa
                 figures: list[str] | None = None) -> str:
     """The dataset card (README.md) of a release, from its tables, sources and validation reports;
     ``figures`` are the relative paths of its pictures (``figures.write_figures``)."""
-    ev = mentions
     by_type = _counter(mentions.column("event_type"))
     by_polarity = _counter(mentions.column("polarity"))
     by_status = _counter(documents.column("status"))
@@ -359,6 +358,6 @@ def readme_text(*, version: str, created: dt.datetime, run_id: str, mentions: pa
                          n_reused),
                 *_files(), *_contents(mentions, events, by_type, by_polarity), *_merge_rule(),
                 *_figures(figures or []),
-                *_provenance(ev),
+                *_provenance(mentions),
                 *_sources_section(sources), *_validation(val_lines), *_confidence(), *_loading(), *_limitations()]
     return "\n".join(sections)

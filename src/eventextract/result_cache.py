@@ -84,6 +84,11 @@ def document_key(document: "Document", settings: "Settings", versions: Mapping[s
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _is_mentions_layout(found: pa.Schema) -> bool:
+    """Whether an entry's schema (its metadata aside) is the mentions layout of this version."""
+    return found.remove_metadata() == schema.arrow_schema("mentions").remove_metadata()
+
+
 @dataclass
 class CheckedEntry:
     """A cached document split by its row checks (see :meth:`ResultCache.get_checked`)."""
@@ -111,7 +116,7 @@ class ResultCache:
             meta = json.loads(table.schema.metadata[_DOCUMENT_KEY])
         except (OSError, pa.ArrowException, KeyError, TypeError, ValueError):
             return None
-        if table.schema.remove_metadata() != schema.arrow_schema("mentions").remove_metadata():
+        if not _is_mentions_layout(table.schema):
             return None
         mentions = table.to_pylist()
         for row in mentions:
@@ -129,8 +134,7 @@ class ResultCache:
         except (OSError, pa.ArrowException):
             return False
         meta = found.metadata or {}
-        return (_DOCUMENT_KEY in meta and _FAILURES_KEY in meta
-                and found.remove_metadata() == schema.arrow_schema("mentions").remove_metadata())
+        return _DOCUMENT_KEY in meta and _FAILURES_KEY in meta and _is_mentions_layout(found)
 
     def get_checked(self, key: str, run_id: str) -> "CheckedEntry | None":
         """The entry as Arrow, split by the row checks stored with it: the rows that passed (with
@@ -146,7 +150,7 @@ class ResultCache:
         except (OSError, pa.ArrowException, KeyError, TypeError, ValueError, AttributeError):
             return None
         table = table.replace_schema_metadata(None)
-        if table.schema != schema.arrow_schema("mentions").remove_metadata():
+        if not _is_mentions_layout(table.schema):
             return None
         col = table.schema.get_field_index("run_id")
         table = table.set_column(col, table.schema.field(col), pa.array([run_id] * table.num_rows, pa.string()))
