@@ -296,3 +296,59 @@ def test_repetition_does_not_tie_a_summary_over_months_to_one_days_report() -> N
     res = run(rows)
     assert not same(res, 0, 1)
     assert same(res, 2, 3)
+
+
+# --- conditions for weak evidence: uncoded recipients, one-country sides, killing modes -------------
+
+
+def test_killed_and_massacred_the_next_sentence_are_one_killing() -> None:
+    import dataclasses
+
+    from eventextract.aggregate import DEFAULT_RULE, aggregate_with
+
+    rows = [row("a", 0, "killed", "Red troops killed forty villagers at Townsville.", event_mode="targeted",
+                recipient_name="villagers", recipient_country="BLU", **TOWN),
+            row("a", 1, "massacred", "Red troops massacred the villagers who stayed.", event_mode="massacre",
+                **TOWN)]
+    assert same(run(rows), 0, 1)
+    apart = dataclasses.replace(DEFAULT_RULE, killing_modes_compatible=False)
+    assert not same(aggregate_with(table(rows), run_id="run", extractor_version="0.0", rule=apart), 0, 1)
+    # other modes still keep reports apart: abducting is not killing
+    abducted = [rows[0], row("a", 1, "abducted", "Red troops abducted the women of the village.",
+                             event_mode="abduct", **TOWN)]
+    assert not same(run(abducted), 0, 1)
+
+
+def test_close_report_without_coded_recipients_needs_equal_named_actors() -> None:
+    base = row("a", 0, "attacked", "Red Army units attacked the depot.")
+    equal = row("a", 1, "stormed", "Red Army units stormed the depot at dawn.")
+    assert same(run([base, equal]), 0, 1)
+    # nested codes (a compound actor) are not enough when nothing else ties the reports
+    nested = row("a", 1, "stormed", "Red and Green units stormed the depot.", actor_name="Red and Green units",
+                 actor_country="GRN;RED")
+    assert not same(run([base, nested]), 0, 1)
+    # an actor known only by its code is not enough either
+    unnamed = row("a", 1, "stormed", "They stormed the depot.", actor_name=None)
+    assert not same(run([base, unnamed]), 0, 1)
+    # a coded recipient on one side is evidence of its own: nested actors link again
+    coded = dict(nested, recipient_name="Blue guards", recipient_country="BLU")
+    assert same(run([base, coded]), 0, 1)
+
+
+def test_sides_of_one_country_link_only_under_the_same_actor_name() -> None:
+    """In a civil war both sides carry the same code: the codes cannot say that two reports have the
+    same actor, so the names must."""
+    rebels = row("a", 0, "attacked", "Rebel units attacked government troops in Townsville.",
+                 actor_name="rebel units", recipient_name="government troops", recipient_country="RED", **TOWN)
+    guards = row("a", 1, "killed", "Palace guards killed the minister in Townsville.", actor_name="palace guards",
+                 recipient_name="the minister", recipient_country="RED", **TOWN)
+    assert not same(run([rebels, guards]), 0, 1)
+    again = row("a", 1, "attacked", "Rebel units attacked the barracks in Townsville.", actor_name="Rebel Units",
+                recipient_name="government troops", recipient_country="RED", **TOWN)
+    assert same(run([rebels, again]), 0, 1)
+    # the repetition link obeys the same condition
+    far = dict(guards, sentence_index=9, trigger_text="attacked",
+               sentence_text="Palace guards attacked government troops in Townsville.")
+    far["trigger_start"] = far["sentence_start"] = 9000
+    far["trigger_end"] = 9008
+    assert not same(run([rebels, far]), 0, 1)

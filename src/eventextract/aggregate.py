@@ -10,7 +10,9 @@ Which mentions take part
     the others get no event (``event_id`` null). Mentions of different polarities are never merged.
 
 Compatibility of two mentions (every condition must hold)
-    * the same ``event_type``, and the same ``event_mode`` when both give one;
+    * the same ``event_type``, and the same ``event_mode`` when both give one, except that the
+      killing modes ``targeted`` and ``massacre`` agree (``merge_links.SAME_HAPPENING_MODES``: "were
+      killed" and "the massacre" of the next sentence name one happening);
     * compatible actors: the sets of actor country codes are equal or one contains the other (a
       compound actor ``ARM;NKR`` is compatible with ``NKR``); an unknown actor on one side is accepted
       only for a back-reference link (below); the same for recipients;
@@ -36,13 +38,16 @@ Links within a document
         unknown: continuations often omit it, "... strongly retaliated"). Adjacent reports of the same
         actor doing the same thing on the same day, or at the same town in the same month, are one
         happening; the same over a month with no shared place ("liberated ... villages") are mostly
-        repeated acts, which are not merged.
+        repeated acts, which are not merged. Two further conditions, because country codes are weak
+        evidence: when neither recipient is coded, the actor codes must be equal (not only nested) and
+        both actors named; and when either mention codes its actor and recipient alike (a civil war's
+        two sides, "RWA" against "RWA"), the two actor names must be the same.
     (c) repetition: an earlier mention at most ``REPEAT_WINDOW`` sentences before it whose trigger
         shares a word stem with it (light words such as "took", "came", "war" do not count), both
         dated with overlapping intervals of at most a month each (a summary over months, "killed
         civilians between April and July", is not one of the day's killings), both placed at the
-        same known place below country level,
-        and compatible (unknown actors accepted): "captured Townsville in March" ... "after
+        same known place below country level, and compatible (unknown actors accepted; the
+        same-name condition on one-country sides of (b) applies): "captured Townsville in March" ... "after
         Townsville was captured". The lexical match plus agreeing arguments is the classic
         same-lemma baseline of event coreference, restricted to one document and one place.
 
@@ -90,7 +95,6 @@ Cost
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -100,22 +104,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventextract import schema
+from eventextract.merge_links import (
+    DEFAULT_RULE, PLACE_RANK, Mention, Rule, close_link, codes, compatible, dated, is_back_reference, place_known,
+    places_ok, repetition_link, trigger_stems,
+)
 
-BACK_WINDOW = 3
-CLOSE_WINDOW = 1
-REPEAT_WINDOW = 20
-#: longest date interval (days) a repetition link accepts on either side
-REPEAT_MAX_DAYS = 31
-#: endings stripped from trigger words before they are compared (longest first)
-_SUFFIXES = ("ments", "ment", "ings", "ing", "ions", "ion", "ed", "es", "s", "e")
-DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their"})
-#: trigger words too general to tie two mentions together (auxiliaries, light verbs, particles)
-_LIGHT_WORDS = DETERMINERS | {"a", "an", "of", "to", "and", "was", "were", "be", "been", "is", "are", "had", "has",
-                              "have", "take", "took", "taken", "make", "made", "carry", "carried", "out", "up",
-                              "under", "came", "come", "war"}
-_WORD = re.compile(r"[A-Za-z]+")
-_LAST_WORD = re.compile(r"([A-Za-z]+)\s+$")
-PLACE_RANK = {"populated_place": 3, "admin_region": 2, "country": 1}
 _COLUMNS = (
     "mention_id", "doc_id", "sentence_index", "sentence_start", "sentence_text", "trigger_text",
     "trigger_start", "event_type", "event_mode", "quad_class", "polarity",
@@ -126,188 +119,29 @@ _COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Rule:
-    """The switches of the rule (the defaults are the published rule; the others serve ablation)."""
-    back_reference: bool = True
-    close: bool = True
-    back_window: int = BACK_WINDOW
-    close_window: int = CLOSE_WINDOW
-    close_day_only: bool = True
-    close_unknown_recipient: bool = True
-    close_same_place: bool = True
-    complete_link: bool = True
-    across_documents: bool = True
-    same_stem_first: bool = True
-    repetition: bool = True
-    repeat_window: int = REPEAT_WINDOW
-
-
-DEFAULT_RULE = Rule()
-
-
-@dataclass(frozen=True)
 class Aggregation:
     event_ids: list[str | None]
     events: list[dict[str, Any]]
 
 
 @dataclass
-class _Mention:
-    row: int
-    rec: dict[str, Any]
-    actors: frozenset[str] | None
-    recipients: frozenset[str] | None
-    back_ref: bool
-    stems: frozenset[str] = frozenset()
-
-    @property
-    def order(self) -> tuple:
-        return (self.rec["doc_id"], self.rec["trigger_start"], self.rec["mention_id"])
-
-    @property
-    def doc_order(self) -> tuple:
-        return (self.rec["sentence_index"], self.rec["trigger_start"], self.rec["mention_id"])
-
-
-@dataclass
 class _Event:
-    members: list[_Mention]
+    members: list[Mention]
     back_ref: bool = False
     docs: set[str] = field(default_factory=set)
-
-
-# ------------------------------------------------------------------------------------------------
-# Compatibility
-
-
-def _codes(value: Any) -> frozenset[str] | None:
-    if not value:
-        return None
-    codes = frozenset(c.strip() for c in str(value).split(";") if c.strip())
-    return codes or None
-
-
-def _sets_ok(a: frozenset[str] | None, b: frozenset[str] | None, unknown_ok: bool) -> bool:
-    if a is None or b is None:
-        return unknown_ok or (a is None and b is None)
-    return a <= b or b <= a
-
-
-def _dated(rec: dict[str, Any]) -> bool:
-    return rec["date_start"] is not None and rec["date_end"] is not None
-
-
-def _dates_ok(a: dict[str, Any], b: dict[str, Any], unknown_ok: bool) -> bool:
-    if not (_dated(a) and _dated(b)):
-        return unknown_ok
-    return a["date_start"] <= b["date_end"] and b["date_start"] <= a["date_end"]
-
-
-def _place_known(rec: dict[str, Any]) -> bool:
-    return rec["geo_precision"] in PLACE_RANK and (rec["geonameid"] is not None or bool(rec["place_name"]))
-
-
-def _same_place(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if a["geonameid"] is not None or b["geonameid"] is not None:
-        return a["geonameid"] == b["geonameid"]
-    return (a["geo_precision"], a["place_name"], a["place_country"]) == \
-        (b["geo_precision"], b["place_name"], b["place_country"])
-
-
-def _contains(big: dict[str, Any], small: dict[str, Any]) -> bool:
-    """Whether place ``big`` contains place ``small`` (a country its places, a region its towns)."""
-    if not big["place_country"] or big["place_country"] != small["place_country"]:
-        return False
-    if big["geo_precision"] == "country":
-        return small["geo_precision"] != "country"
-    if big["geo_precision"] == "admin_region" and small["geo_precision"] == "populated_place":
-        return big["admin1"] is not None and big["admin1"] == small["admin1"]
-    return False
-
-
-def _places_ok(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    if not (_place_known(a) and _place_known(b)):
-        return True
-    return _same_place(a, b) or _contains(a, b) or _contains(b, a)
-
-
-def _compatible(a: _Mention, b: _Mention, unknown_ok: bool) -> bool:
-    """Two mentions could report one happening (unknown actors/recipients/dates accepted when
-    ``unknown_ok``; two known values must always agree)."""
-    ra, rb = a.rec, b.rec
-    if ra["event_type"] != rb["event_type"] or ra["polarity"] != rb["polarity"]:
-        return False
-    if ra["event_mode"] and rb["event_mode"] and ra["event_mode"] != rb["event_mode"]:
-        return False
-    return (_sets_ok(a.actors, b.actors, unknown_ok) and _sets_ok(a.recipients, b.recipients, unknown_ok)
-            and _dates_ok(ra, rb, unknown_ok) and _places_ok(ra, rb))
-
-
-def _close_link(a: _Mention, b: _Mention, rule: Rule) -> bool:
-    """Signal (b): compatible, actors and dates known on both sides (single days unless ablated)."""
-    if a.actors is None or b.actors is None or not (_dated(a.rec) and _dated(b.rec)):
-        return False
-    if rule.close_day_only and not all(m.rec["date_start"] == m.rec["date_end"] for m in (a, b)):
-        placed = _place_known(a.rec) and _place_known(b.rec) and a.rec["geo_precision"] != "country" \
-            and _same_place(a.rec, b.rec)
-        if not (rule.close_same_place and placed):
-            return False
-    if not _compatible(a, b, unknown_ok=False):
-        return rule.close_unknown_recipient and _compatible(a, b, unknown_ok=True) \
-            and _sets_ok(a.actors, b.actors, False) and (a.recipients is None or b.recipients is None)
-    return True
-
-
-def trigger_stems(trigger_text: str) -> frozenset[str]:
-    """The content words of a trigger, lower-cased, without inflectional and nominalising endings
-    (``bombarded``, ``the bombardment`` -> ``bombard``; ``captured``, ``capturing`` -> ``captur``)."""
-    out = set()
-    for word in _WORD.findall(trigger_text or ""):
-        word = word.lower()
-        if word in _LIGHT_WORDS or len(word) < 4:
-            continue
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-                word = word[: -len(suffix)]
-                break
-        out.add(word)
-    return frozenset(out)
-
-
-def _repetition_link(a: _Mention, b: _Mention) -> bool:
-    """Signal (c): the same action word about the same known place in overlapping known dates."""
-    ra, rb = a.rec, b.rec
-    return (bool(a.stems & b.stems) and _dated(ra) and _dated(rb) and _within_a_month(ra) and _within_a_month(rb)
-            and _place_known(ra) and _place_known(rb) and ra["geo_precision"] != "country" and _same_place(ra, rb)
-            and _compatible(a, b, unknown_ok=True))
-
-
-def _within_a_month(rec: dict[str, Any]) -> bool:
-    """The mention's date interval is at most a month long (not a season, a year or a war)."""
-    return (rec["date_end"] - rec["date_start"]).days <= REPEAT_MAX_DAYS
-
-
-def is_back_reference(sentence_text: str, sentence_start: int, trigger_text: str, trigger_start: int) -> bool:
-    """The trigger is a definite or demonstrative nominal: its first word, or the word right before
-    it, is a determiner (``the bombardment``, ``this operation``)."""
-    first = _WORD.findall(trigger_text or "")
-    if first and first[0].lower() in DETERMINERS:
-        return True
-    before = _LAST_WORD.search((sentence_text or "")[:max(0, trigger_start - sentence_start)])
-    return before is not None and before.group(1).lower() in DETERMINERS
 
 
 # ------------------------------------------------------------------------------------------------
 # Within a document
 
 
-def _fits(event: _Event, m: _Mention, rule: Rule) -> bool:
+def _fits(event: _Event, m: Mention, rule: Rule) -> bool:
     if not rule.complete_link:
         return True
-    return all(_compatible(o, m, unknown_ok=True) for o in event.members)
+    return all(compatible(o, m, unknown_ok=True, rule=rule) for o in event.members)
 
 
-def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
+def _cluster_document(mentions: list[Mention], rule: Rule) -> list[_Event]:
     """Events of one document: each mention, in document order, joins the event of the nearest
     earlier mention it is linked to (back-reference first, then close report) when it fits every
     member of that event; otherwise it starts an event of its own."""
@@ -315,7 +149,7 @@ def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
     event_of: dict[int, _Event] = {}
     events: list[_Event] = []
 
-    def before(i: int, window: int) -> Iterator[_Mention]:
+    def before(i: int, window: int) -> Iterator[Mention]:
         """The mentions before ``ordered[i]``, nearest first, at most ``window`` sentences back."""
         s = ordered[i].rec["sentence_index"]
         for j in range(i - 1, -1, -1):
@@ -328,19 +162,19 @@ def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
         target, via_back = None, False
         if rule.back_reference and m.back_ref:
             window = [o for o in before(i, rule.back_window)
-                      if o.rec["sentence_index"] < s and _compatible(o, m, unknown_ok=True)]
+                      if o.rec["sentence_index"] < s and compatible(o, m, unknown_ok=True, rule=rule)]
             same = [o for o in window if o.stems & m.stems] if rule.same_stem_first else []
             for o in (same or window)[:1]:
                 if _fits(event_of[o.row], m, rule):
                     target, via_back = event_of[o.row], True
         if target is None and rule.close:
             for o in before(i, rule.close_window):
-                if _close_link(o, m, rule) and _fits(event_of[o.row], m, rule):
+                if close_link(o, m, rule) and _fits(event_of[o.row], m, rule):
                     target = event_of[o.row]
                     break
         if target is None and rule.repetition:
             for o in before(i, rule.repeat_window):
-                if o.rec["sentence_index"] < s and _repetition_link(o, m) and _fits(event_of[o.row], m, rule):
+                if o.rec["sentence_index"] < s and repetition_link(o, m, rule) and _fits(event_of[o.row], m, rule):
                     target = event_of[o.row]
                     break
         if target is None:
@@ -356,7 +190,7 @@ def _cluster_document(mentions: list[_Mention], rule: Rule) -> list[_Event]:
 # Event values
 
 
-def _most_named(members: list[_Mention], prefix: str) -> tuple[Any, Any, Any]:
+def _most_named(members: list[Mention], prefix: str) -> tuple[Any, Any, Any]:
     named = [m for m in members if m.rec[f"{prefix}_name"]]
     if not named:
         named = [m for m in members if m.rec[f"{prefix}_country"]]
@@ -371,29 +205,29 @@ def _most_named(members: list[_Mention], prefix: str) -> tuple[Any, Any, Any]:
     return r[f"{prefix}_name"], r[f"{prefix}_country"], r[f"{prefix}_sector"]
 
 
-def _dates(members: list[_Mention]) -> tuple[Any, Any, Any, bool]:
-    dated = [m.rec for m in members if _dated(m.rec)]
-    if not dated:
+def _dates(members: list[Mention]) -> tuple[Any, Any, Any, bool]:
+    with_dates = [m.rec for m in members if dated(m.rec)]
+    if not with_dates:
         return None, None, None, False
-    start = max(r["date_start"] for r in dated)
-    end = min(r["date_end"] for r in dated)
+    start = max(r["date_start"] for r in with_dates)
+    end = min(r["date_end"] for r in with_dates)
     if start <= end:
-        same = [r for r in dated if (r["date_start"], r["date_end"]) == (start, end)]
+        same = [r for r in with_dates if (r["date_start"], r["date_end"]) == (start, end)]
         return start, end, (same[0]["date_precision"] if same else "range"), False
-    best = min(dated, key=lambda r: (r["date_end"] - r["date_start"]))
+    best = min(with_dates, key=lambda r: (r["date_end"] - r["date_start"]))
     return best["date_start"], best["date_end"], best["date_precision"], True
 
 
-def _place(members: list[_Mention]) -> tuple[dict[str, Any] | None, bool]:
-    placed = [m.rec for m in members if _place_known(m.rec)]
+def _place(members: list[Mention]) -> tuple[dict[str, Any] | None, bool]:
+    placed = [m.rec for m in members if place_known(m.rec)]
     if not placed:
         return None, False
-    conflict = any(not _places_ok(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    conflict = any(not places_ok(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
     best = max(PLACE_RANK[r["geo_precision"]] for r in placed)
     return next(r for r in placed if PLACE_RANK[r["geo_precision"]] == best), conflict
 
 
-def _fatalities(members: list[_Mention]) -> tuple[int | None, int | None]:
+def _fatalities(members: list[Mention]) -> tuple[int | None, int | None]:
     lows = [m.rec["fatalities_low"] for m in members if m.rec["fatalities_low"] is not None]
     highs = [m.rec["fatalities_high"] for m in members if m.rec["fatalities_high"] is not None]
     low = int(min(lows)) if lows else None
@@ -530,7 +364,7 @@ def _document_chunks(mentions: pa.Table, wanted: set[str]) -> Iterator[list[tupl
         yield chunk
 
 
-def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iterator[list[_Mention]]:
+def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iterator[list[Mention]]:
     """The mentions of each document of a chunk, as records (the chunk's rows only)."""
     rows = [r for _, members in chunk for r in members]
     recs = mentions.select(list(_COLUMNS)).take(pa.array(rows, pa.int64())).to_pylist()
@@ -538,8 +372,8 @@ def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iter
     for _, members in chunk:
         out = []
         for row, rec in zip(members, recs[at: at + len(members)]):
-            out.append(_Mention(
-                row=row, rec=rec, actors=_codes(rec["actor_country"]), recipients=_codes(rec["recipient_country"]),
+            out.append(Mention(
+                row=row, rec=rec, actors=codes(rec["actor_country"]), recipients=codes(rec["recipient_country"]),
                 back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
                                            rec["trigger_text"], rec["trigger_start"] or 0),
                 stems=trigger_stems(rec["trigger_text"])))

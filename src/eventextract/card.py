@@ -161,14 +161,18 @@ def _merge_rule() -> list[str]:
         "conservative: a wrong merge destroys information, a missed merge only inflates counts.",
         "",
         "- Two mentions can be one event only if they have the same `event_type` (and `event_mode` when both "
-        "give one) and the same polarity, compatible actors and recipients (equal country codes, or one set "
+        "give one; `targeted` and `massacre` count as one killing) and the same polarity, compatible actors and recipients (equal country codes, or one set "
         "containing the other: a compound actor is compatible with its members), overlapping dates and "
         "compatible places (the same GeoNames id, or one containing the other). Negated, hypothetical or "
         "future mentions are never merged into asserted events.",
         "- Within a document, a mention joins an earlier event when it refers back to it (a definite or "
         "demonstrative noun: \"the ceasefire\", \"this offensive\"; `merge_reason = back_reference`) or "
-        "when the next sentence reports the same actors doing the same thing on the same day "
-        "(`same_document`). A mention must be compatible with every member of the event it joins.",
+        "when the next sentence reports the same actors doing the same thing on the same day or at the same "
+        "town (`same_document`), or when a later sentence repeats the action word about the same town within "
+        "a month. Country codes alone are weak evidence: an adjacent report with no coded recipient on "
+        "either side needs equal actor codes and named actors, and where a mention's two sides share one "
+        "code (a civil war), the actor names must be the same. A mention must be compatible with every "
+        "member of the event it joins.",
         "- Across documents, events merge only on a strong match: the same type, actor and recipient codes, "
         "the same single day and the same GeoNames place (`across_documents`).",
         "- Event values: the intersection of the members' date intervals (`date_conflict` when they do not "
