@@ -38,22 +38,43 @@ BIN = Path(sys.executable).parent
 VOLATILE = {"mentions": ["run_id", "extracted_at"], "events": ["run_id"], "documents": ["reused"], "quarantine": []}
 
 
-def tree_rss(pid: int) -> tuple[int, int]:
-    """(largest single RSS, sum of RSS) in bytes over the process and its descendants."""
+def _role(proc: Any, root: int) -> str:
+    """What a process of the run is: the flow (the CLI's own process), the temporary Prefect API, a
+    worker, or something else."""
+    import psutil
+
+    if proc.pid == root:
+        return "flow"
+    try:
+        cmd = " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):  # ended, or not ours to read
+        return "other"
+    if "uvicorn" in cmd or "prefect.server" in cmd or "flows.api" in cmd:
+        return "api"
+    return "worker" if "python" in cmd.lower() else "other"
+
+
+def tree_rss(pid: int) -> tuple[int, int, dict[str, int]]:
+    """(largest single RSS, sum of RSS, largest RSS per role) in bytes over the process and its
+    descendants."""
     import psutil
 
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0, 0
+        return 0, 0, {}
     sizes = []
+    roles: dict[str, int] = {}
     for p in procs:
         try:
-            sizes.append(p.memory_info().rss)
+            rss = p.memory_info().rss
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return (max(sizes), sum(sizes)) if sizes else (0, 0)
+        sizes.append(rss)
+        role = _role(p, pid)
+        roles[role] = max(roles.get(role, 0), rss)
+    return (max(sizes), sum(sizes), roles) if sizes else (0, 0, {})
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:
@@ -62,12 +83,15 @@ def run_cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     proc = subprocess.Popen([str(BIN / "eventextract"), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     peak = [0, 0]
+    by_role: dict[str, int] = {}
     done = threading.Event()
 
     def sample() -> None:
         while not done.is_set():
-            one, total = tree_rss(proc.pid)
+            one, total, roles = tree_rss(proc.pid)
             peak[0], peak[1] = max(peak[0], one), max(peak[1], total)
+            for role, rss in roles.items():
+                by_role[role] = max(by_role.get(role, 0), rss)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -83,7 +107,9 @@ def run_cli(args: list[str], env: dict[str, str]) -> dict[str, Any]:
         if "stage seconds: " in line:
             stages = json.loads(line.split("stage seconds: ", 1)[1])
     return {"seconds": round(seconds, 1), "peak_rss_mb_largest_process": round(peak[0] / 2**20),
-            "peak_rss_mb_process_tree": round(peak[1] / 2**20), "release": out.strip().splitlines()[-1],
+            "peak_rss_mb_process_tree": round(peak[1] / 2**20),
+            "peak_rss_mb_by_role": {k: round(v / 2**20) for k, v in sorted(by_role.items())},
+            "release": out.strip().splitlines()[-1],
             "stages": {k: round(v, 1) for k, v in stages.items()}}
 
 
