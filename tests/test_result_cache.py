@@ -220,3 +220,65 @@ def test_a_batch_needs_analysis_until_every_readable_document_is_stored(tmp_path
     (corpus / "talks.txt").write_text(DOCS["talks.txt"].replace("June", "July") + "\n", encoding="utf-8")
     (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
     assert pipeline.needs_analysis(batch, settings)
+
+
+def test_indexed_files_are_served_without_reading_them_through_ingest(tmp_path, settings, monkeypatch) -> None:
+    """A re-run finds the keys of an unchanged file's documents in the file index: neither
+    ``needs_analysis`` nor the batch reads it through ingest, and the parts are the same. A file
+    that gave an empty or failed document is not indexed; an edited file misses the index and is read."""
+    import datetime as dt
+
+    from eventextract import ingest
+    from eventextract.result_cache import ResultCache, file_key
+    from eventextract.resources import component_versions
+
+    settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
+    corpus = _corpus(tmp_path / "in")
+    (corpus / "blank.txt").write_text("  \n", encoding="utf-8")  # an empty document: not ok
+    (batch,) = pipeline.plan_batches([corpus], files_per_batch=8)
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    first = pipeline.process_batch_to_parts(batch, settings, "run-1", now, tmp_path / "s1", 0)
+    cache, versions = ResultCache(settings.cache_dir), component_versions(settings)
+    indexed = {item.doc_id for item in batch if cache.file_documents(file_key(item, settings, versions))}
+    assert indexed == set(DOCS)  # not blank.txt
+
+    real_read, read = ingest.read, []
+
+    def reading(item, *args, **kwargs):
+        read.append(item.doc_id)
+        return real_read(item, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "read", reading)
+    assert not pipeline.needs_analysis(batch, settings)
+    again = pipeline.process_batch_to_parts(batch, settings, "run-1", now, tmp_path / "s2", 0)
+    assert read == ["blank.txt", "blank.txt"]
+    for table in pipeline.PART_TABLES:
+        a, b = (pq.read_table(m.parts[table]) for m in (first, again))
+        if table == "documents":
+            a, b = a.drop_columns(["reused"]), b.drop_columns(["reused"])
+        assert a.equals(b), table
+    assert again.n_words == first.n_words
+
+    read.clear()
+    (corpus / "talks.txt").write_text(DOCS["talks.txt"].replace("June", "July") + "\n", encoding="utf-8")
+    assert pipeline.needs_analysis(batch, settings)
+    assert "talks.txt" in read and "harbour.txt" not in read
+
+
+def test_component_versions_read_the_model_meta_without_importing_spacy(settings) -> None:
+    """A run served from the cache needs the component versions but not spaCy: they come from the
+    pipeline package's ``meta.json``, and agree with the loaded pipeline's."""
+    import json
+    import subprocess
+    import sys
+
+    from eventextract.resources import load_resources
+
+    code = ("import json, sys; from pathlib import Path; from eventextract.config import Settings; "
+            "from eventextract.resources import component_versions; "
+            f"v = component_versions(Settings(cache_dir=Path({str(settings.cache_dir)!r}))); "
+            "print(json.dumps({'versions': v, 'spacy': 'spacy' in sys.modules}))")
+    out = json.loads(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                                    env=os.environ).stdout)
+    assert out["spacy"] is False
+    assert out["versions"] == load_resources(settings).versions

@@ -105,19 +105,30 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
                       extracted_at: dt.datetime, *, checked: bool) -> Iterator[_DocumentResult]:
     """The documents of a batch in input order, each from the result cache or analysed (and then
     stored, with the outcome of its row checks). ``checked``: cache hits come back as Arrow,
-    already split by their row checks, instead of as rows."""
-    from .result_cache import ResultCache, document_key
+    already split by their row checks, instead of as rows. A file that the cache's file index
+    serves whole is not read through ingest at all."""
+    from .result_cache import ResultCache, document_key, file_key
     from .validate import validate_rows
 
-    docs = list(ingest.with_source_url((doc for item in files
-                                        for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits())),
-                                       settings.source_base_url))
     cache = ResultCache(settings.cache_dir) if settings.reuse_results else None
+    versions = component_versions(settings) if cache is not None else {}
+    served: dict[int, list[_DocumentResult]] = {}
+    docs: list[tuple[int, Any]] = []  # (file position, document) of the files read through ingest
+    file_keys: dict[int, str] = {}
+    for f, item in enumerate(files):
+        key = file_key(item, settings, versions) if cache is not None else None
+        if key is not None and cache is not None:
+            hit = _from_file_index(cache, key, run_id, checked)
+            if hit is not None:
+                served[f] = hit
+                continue
+            file_keys[f] = key
+        docs += [(f, doc) for doc in ingest.with_source_url(
+            ingest.read(item, settings.max_doc_chars, settings.ingest_limits()), settings.source_base_url)]
     done: dict[int, _DocumentResult] = {}
     keys: dict[int, str] = {}
     if cache is not None:
-        versions = component_versions(settings)
-        for i, doc in enumerate(docs):
+        for i, (_, doc) in enumerate(docs):
             if doc.status != "ok":
                 continue
             keys[i] = document_key(doc, settings, versions)
@@ -130,8 +141,9 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
                 hit = cache.get(keys[i], run_id)
                 if hit is not None:
                     done[i] = _DocumentResult(hit[0], hit[1], n_words)
-    position = {id(doc): i for i, doc in enumerate(docs)}
-    fresh = [doc for i, doc in enumerate(docs) if i not in done]
+        _index_files(cache, file_keys, docs, keys)
+    position = {id(doc): i for i, (_, doc) in enumerate(docs)}
+    fresh = [doc for i, (_, doc) in enumerate(docs) if i not in done]
     # the spaCy pipeline and the rules are built only when a document needs analysing (a document
     # that could not be read is passed on as it is)
     res = load_resources(settings) if any(doc.status == "ok" for doc in fresh) else None
@@ -145,23 +157,70 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
             item.report = validate_rows(rows, "mentions", run_id=run_id)
             cache.put(keys[i], rows, item.document, item.report.failures)
         done[i] = item
-    for i in range(len(docs)):
-        yield done[i]
+    of_file: dict[int, list[int]] = {}
+    for i, (f, _) in enumerate(docs):
+        of_file.setdefault(f, []).append(i)
+    for f in range(len(files)):
+        yield from served.get(f, ())
+        for i in of_file.get(f, ()):
+            yield done[i]
+
+
+def _from_file_index(cache: Any, key: str, run_id: str, checked: bool) -> list[_DocumentResult] | None:
+    """Every document of one indexed file from its cache entry, or None when the file is not
+    indexed or one of its documents has no readable entry."""
+    listed = cache.file_documents(key)
+    if listed is None:
+        return None
+    out = []
+    for doc_key, n_words in listed:
+        if checked:
+            entry = cache.get_checked(doc_key, run_id)
+            if entry is None:
+                return None
+            out.append(_DocumentResult([], entry.document, n_words, checked=entry))
+        else:
+            hit = cache.get(doc_key, run_id)
+            if hit is None:
+                return None
+            out.append(_DocumentResult(hit[0], hit[1], n_words))
+    return out
+
+
+def _index_files(cache: Any, file_keys: dict[int, str], docs: list[tuple[int, Any]], keys: dict[int, str]) -> None:
+    """Index the files read through ingest whose documents were all read (``ok``)."""
+    listed: dict[int, list[tuple[str, int]]] = {}
+    failed: set[int] = set()
+    for i, (f, doc) in enumerate(docs):
+        if i in keys:
+            listed.setdefault(f, []).append((keys[i], len(doc.nlp_text.split())))
+        else:
+            failed.add(f)
+    for f, key in file_keys.items():
+        if f in listed and f not in failed:
+            cache.put_file(key, listed[f])
 
 
 def needs_analysis(files: Sequence[ingest.InputFile], settings: Settings) -> bool:
     """Whether some readable document of ``files`` has no entry in the result cache (always true
     with the cache off): a batch that needs none is only cache reads, which the flow does in its
-    own process rather than starting a worker for it."""
-    from .result_cache import ResultCache, document_key
+    own process rather than starting a worker for it. An indexed file is not read through ingest."""
+    from .result_cache import ResultCache, document_key, file_key
 
     if not settings.reuse_results:
         return True
     cache = ResultCache(settings.cache_dir)
     versions = component_versions(settings)
-    docs = (doc for item in files for doc in ingest.read(item, settings.max_doc_chars, settings.ingest_limits()))
-    return any(not cache.has(document_key(doc, settings, versions))
-               for doc in ingest.with_source_url(docs, settings.source_base_url) if doc.status == "ok")
+    for item in files:
+        key = file_key(item, settings, versions)
+        listed = cache.file_documents(key) if key is not None else None
+        if listed is not None and all(cache.has(doc_key) for doc_key, _ in listed):
+            continue
+        docs = ingest.with_source_url(ingest.read(item, settings.max_doc_chars, settings.ingest_limits()),
+                                      settings.source_base_url)
+        if any(not cache.has(document_key(doc, settings, versions)) for doc in docs if doc.status == "ok"):
+            return True
+    return False
 
 
 @dataclass

@@ -13,6 +13,7 @@ build their own from the same ``Settings``.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import threading
 from dataclasses import dataclass
@@ -98,12 +99,26 @@ def _build(settings: Settings) -> Resources:
 _VERSIONS: dict[str, dict[str, str]] = {}
 
 
+def model_meta(resolved: str) -> dict:
+    """The ``meta.json`` of a spaCy pipeline (a folder, or an installed package's folder), read
+    without importing spaCy or the package (a run served from the result cache needs neither);
+    spaCy's own reader where that file is not found, which also raises its errors."""
+    path = Path(resolved)
+    if not path.exists():
+        spec = importlib.util.find_spec(resolved) if resolved.isidentifier() else None
+        path = Path(spec.origin).parent if spec is not None and spec.origin else path
+    if (path / "meta.json").is_file():
+        return json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    import spacy
+
+    package = path if path.exists() else spacy.util.get_package_path(resolved)
+    return spacy.util.get_model_meta(package)
+
+
 def component_versions(settings: Settings) -> dict[str, str]:
     """``Resources.versions`` without building the resources: the spaCy pipeline's name and
     version from its ``meta.json`` (the pipeline is not loaded), the ontology's and the
     gazetteer's versions. A run whose documents all come from the result cache needs only these."""
-    import spacy
-
     from .gazetteer import Gazetteer
     from .ontology import Ontology
 
@@ -112,9 +127,7 @@ def component_versions(settings: Settings) -> dict[str, str]:
         return _LOADED[key].versions
     with _LOADER_LOCK:
         if key not in _VERSIONS:
-            resolved = nlp_stage.resolve_model_name(settings.model_name)
-            path = Path(resolved) if Path(resolved).exists() else spacy.util.get_package_path(resolved)
-            meta = spacy.util.get_model_meta(path)
+            meta = model_meta(nlp_stage.resolve_model_name(settings.model_name))
             gazetteer = Gazetteer.open(Path(settings.cache_dir), settings.gazetteer_files)
             _VERSIONS[key] = {"extractor_version": __version__,
                               "model_name": f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')}",

@@ -21,7 +21,15 @@ the ``extracted_at`` of the analysis that made them, and the document row says `
 
 Entries live under ``<cache_dir>/results/<key[:2]>/<key>.parquet`` and are written to a temporary
 file renamed into place, so a killed run leaves no half entry and a re-run continues from what
-was done. Nothing is ever evicted: delete the folder to reclaim the space (about the size of the
+was done.
+
+A re-run need not read its files through ingest to find their keys: each input file whose
+documents were all read is indexed under ``<cache_dir>/results/files/<key[:2]>/<key>.json`` by
+:func:`file_key` (its bytes' sha256, its doc_id and format, the same settings, versions, code digest
+and layout as a document key, and the versions of the packages ingest reads with), listing its
+documents' keys and word counts. A file whose index entry is missing, or names a key without an
+entry, is read through ingest as before; a file that gave a failed or empty document is not
+indexed (its error row comes from reading it). Nothing is ever evicted: delete the folder to reclaim the space (about the size of the
 published mentions).
 """
 from __future__ import annotations
@@ -31,6 +39,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +53,7 @@ from . import schema
 
 if TYPE_CHECKING:
     from .config import Settings
+    from .ingest import InputFile
     from .records import Document
 
 #: bump when the entry format changes
@@ -84,6 +94,44 @@ def document_key(document: "Document", settings: "Settings", versions: Mapping[s
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: distributions whose versions can change what ingest makes of a file's bytes
+INGEST_DISTRIBUTIONS = ("trafilatura", "htmldate", "lxml", "charset-normalizer", "PyYAML")
+
+
+@functools.lru_cache(maxsize=1)
+def _ingest_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": ".".join(map(str, sys.version_info[:3]))}
+    for name in INGEST_DISTRIBUTIONS:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def file_key(item: "InputFile", settings: "Settings", versions: Mapping[str, str]) -> str | None:
+    """The key of one input file's index entry (None when the file cannot be read)."""
+    try:
+        digest = hashlib.sha256(item.path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    settings_part = settings.to_public_dict()
+    settings_part.pop("reuse_results", None)
+    payload = {"format": CACHE_FORMAT, "layout": schema.layout_version(), "code": code_digest(),
+               "file": {"doc_id": item.doc_id, "format": item.format, "sha256": digest},
+               "settings": settings_part, "versions": dict(sorted(versions.items())), "ingest": _ingest_versions()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _read_entry(path: Path) -> pa.Table:
+    """One entry's table: a small file read in this thread (``pq.read_table``'s dataset machinery
+    and thread pool cost more than the read itself, 260 times in a re-run)."""
+    with pq.ParquetFile(path) as fh:
+        return fh.read(use_threads=False)
+
+
 def _is_mentions_layout(found: pa.Schema) -> bool:
     """Whether an entry's schema (its metadata aside) is the mentions layout of this version."""
     return found.remove_metadata() == schema.arrow_schema("mentions").remove_metadata()
@@ -112,7 +160,7 @@ class ResultCache:
         ``reused`` true), or None when there is no readable entry."""
         path = self._path(key)
         try:
-            table = pq.read_table(path)
+            table = _read_entry(path)
             meta = json.loads(table.schema.metadata[_DOCUMENT_KEY])
         except (OSError, pa.ArrowException, KeyError, TypeError, ValueError):
             return None
@@ -144,7 +192,7 @@ class ResultCache:
 
         path = self._path(key)
         try:
-            table = pq.read_table(path)
+            table = _read_entry(path)
             meta = json.loads(table.schema.metadata[_DOCUMENT_KEY])
             failures = {int(k): list(v) for k, v in json.loads(table.schema.metadata[_FAILURES_KEY]).items()}
         except (OSError, pa.ArrowException, KeyError, TypeError, ValueError, AttributeError):
@@ -166,6 +214,35 @@ class ResultCache:
         meta["n_mentions"] = table.num_rows
         meta["n_quarantined"] = sum(1 for q in quarantine if q.get("doc_id") == meta.get("doc_id"))
         return CheckedEntry(mentions=table, quarantine=quarantine, document=meta)
+
+    def _file_path(self, key: str) -> Path:
+        return self.root / "files" / key[:2] / f"{key}.json"
+
+    def file_documents(self, key: str) -> list[tuple[str, int]] | None:
+        """The (document key, word count) of each document of the file indexed under ``key``, or
+        None when it is not indexed (or its entry cannot be read)."""
+        try:
+            listed = json.loads(self._file_path(key).read_text(encoding="utf-8"))["documents"]
+            return [(str(k), int(n)) for k, n in listed]
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
+
+    def put_file(self, key: str, documents: list[tuple[str, int]]) -> None:
+        """Index one file's documents (written aside and renamed into place; skipped when the
+        cache cannot be written)."""
+        path = self._file_path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"documents": [[k, n] for k, n in documents]}, fh)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError:
+            return
 
     def put(self, key: str, mentions: list[dict[str, Any]], document: Mapping[str, Any],
             failures: Mapping[int, list[str]] | None = None) -> None:
