@@ -6,6 +6,7 @@ import dataclasses
 import os
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -107,7 +108,7 @@ def test_a_broken_entry_is_a_miss_and_is_rewritten(tmp_path, settings) -> None:
     settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
     corpus = _corpus(tmp_path / "in")
     _, rows1 = _run(corpus, tmp_path / "out", "a", settings)
-    entries = sorted((settings.cache_dir / FOLDER).rglob("*.parquet"))
+    entries = sorted((settings.cache_dir / FOLDER).rglob("*.arrow"))
     assert len(entries) == len(DOCS)
     for entry in entries:
         entry.write_bytes(entry.read_bytes()[:40])  # as a disk-full or killed writer could leave it
@@ -127,7 +128,7 @@ def test_failed_and_empty_documents_are_not_stored(tmp_path, settings) -> None:
     (corpus / "broken.jsonl").write_text("{not json\n", encoding="utf-8")
     docs, _ = _run(corpus, tmp_path / "out", "a", settings)
     assert {d["status"] for d in docs.values()} <= {"empty", "failed"}
-    assert not list((settings.cache_dir / FOLDER).rglob("*.parquet"))
+    assert not list((settings.cache_dir / FOLDER).rglob("*.arrow"))
 
 
 def test_the_key_follows_document_settings_and_versions(tmp_path) -> None:
@@ -179,9 +180,12 @@ def test_checked_entry_splits_rows_by_the_stored_checks(tmp_path) -> None:
     # an entry without stored checks is not trusted as checked
     cache.put("ef" * 32, rows, doc_row)
     assert cache.get_checked("ef" * 32, "run-y").mentions.num_rows == 3
-    path = tmp_path / FOLDER / "ef" / f"{'ef' * 32}.parquet"
-    table = pq.read_table(path)
-    pq.write_table(table.replace_schema_metadata({b"eventextract.document": table.schema.metadata[b"eventextract.document"]}), path)
+    path = tmp_path / FOLDER / "ef" / f"{'ef' * 32}.arrow"
+    with pa.OSFile(str(path)) as fh:
+        table = pa.ipc.open_file(fh).read_all()
+    table = table.replace_schema_metadata({b"eventextract.document": table.schema.metadata[b"eventextract.document"]})
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
     assert cache.get_checked("ef" * 32, "run-y") is None
 
 
@@ -229,7 +233,7 @@ def test_indexed_files_are_served_without_reading_them_through_ingest(tmp_path, 
     import datetime as dt
 
     from eventextract import ingest
-    from eventextract.result_cache import ResultCache, file_key
+    from eventextract.result_cache import ResultCache, file_keys
     from eventextract.resources import component_versions
 
     settings = dataclasses.replace(settings, cache_dir=_isolated_cache(tmp_path, settings))
@@ -239,7 +243,7 @@ def test_indexed_files_are_served_without_reading_them_through_ingest(tmp_path, 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
     first = pipeline.process_batch_to_parts(batch, settings, "run-1", now, tmp_path / "s1", 0)
     cache, versions = ResultCache(settings.cache_dir), component_versions(settings)
-    indexed = {item.doc_id for item in batch if cache.file_documents(file_key(item, settings, versions))}
+    indexed = {item.doc_id for item, key in zip(batch, file_keys(batch, settings, versions)) if cache.file_documents(key)}
     assert indexed == set(DOCS)  # not blank.txt
 
     real_read, read = ingest.read, []

@@ -20,6 +20,7 @@ import yaml
 from .config import Settings
 from .errors import DataFileError
 from .records import ActorRef, Span
+from .yamlio import load_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -86,7 +87,7 @@ class ActorDictionary:
     def add_text(self, text: str, where: str) -> None:
         """Parse and add one dictionary file; anything malformed raises DataFileError E302."""
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise DataFileError("E302", f"actor dictionary {where} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict):

@@ -88,13 +88,15 @@ Cost
     grows with the number of mentions times the (small) number of mentions per sentence window. The
     across-document step works on one small summary per event, grouped by key inside (type, month)
     blocks: linear in the number of events. Working memory: the Python records of one chunk of whole
-    documents (``CHUNK_ROWS``), the events that may still merge across documents (those with a strong
-    key; the others are finished with their document) and one id per mention; a release
+    documents (``CHUNK_ROWS``), the key and row numbers of each event that may still merge across
+    documents (those with a strong key; the others are finished with their document; their records
+    are read back ``PENDING_EVENTS`` events at a time once merged) and one id per mention; a release
     (``pipeline.aggregate_mentions``) holds the events as Arrow, converting a few rows at a time.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -304,29 +306,34 @@ def _strong_key(event: _Event) -> tuple | None:
             tuple(sorted(actors)), tuple(sorted(recipients)), start, int(place["geonameid"]))
 
 
-def _across_documents(events: list[_Event]) -> list[_Event]:
+@dataclass
+class _Pending:
+    """An event that may still merge with events of other documents: its strong key and its
+    members' row numbers (their records are read again when the event is finished)."""
+    key: tuple
+    rows: list[int]
+    back_ref: bool
+    doc: str
+
+
+def _across_documents(pending: list[_Pending]) -> Iterator[tuple[list[int], bool, set[str]]]:
     """Merge events of different documents that share the strong key, block by block
-    ((event_type, year, month) first): a document with several events of one key keeps them apart."""
-    blocks: dict[tuple, dict[tuple, list[_Event]]] = defaultdict(lambda: defaultdict(list))
-    out: list[_Event] = []
-    for ev in events:
-        key = _strong_key(ev)
-        if key is None:
-            out.append(ev)
-        else:
-            blocks[key[:3]][key].append(ev)
+    ((event_type, year, month) first): a document with several events of one key keeps them apart.
+    Yields each resulting event's member rows, back-reference flag and documents."""
+    blocks: dict[tuple, dict[tuple, list[_Pending]]] = defaultdict(lambda: defaultdict(list))
+    for ev in pending:
+        blocks[ev.key[:3]][ev.key].append(ev)
     for block in blocks.values():
         for group in block.values():
-            per_doc = Counter(next(iter(ev.docs)) for ev in group)
-            single = [ev for ev in group if per_doc[next(iter(ev.docs))] == 1]
-            out.extend(ev for ev in group if per_doc[next(iter(ev.docs))] > 1)
+            per_doc = Counter(ev.doc for ev in group)
+            single = [ev for ev in group if per_doc[ev.doc] == 1]
+            for ev in group:
+                if per_doc[ev.doc] > 1:
+                    yield ev.rows, ev.back_ref, {ev.doc}
             if len(single) > 1:
-                out.append(_Event(members=[m for ev in single for m in ev.members],
-                                  back_ref=any(ev.back_ref for ev in single),
-                                  docs={d for ev in single for d in ev.docs}))
-            else:
-                out.extend(single)
-    return out
+                yield [r for ev in single for r in ev.rows], any(ev.back_ref for ev in single), {ev.doc for ev in single}
+            elif single:
+                yield single[0].rows, single[0].back_ref, {single[0].doc}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -335,6 +342,8 @@ def _across_documents(events: list[_Event]) -> list[_Event]:
 
 #: Mention rows turned into Python values at a time (whole documents; a larger document is one chunk).
 CHUNK_ROWS = 20_000
+#: events merged across documents whose records are read back at a time
+PENDING_EVENTS = 5_000
 
 
 def _document_chunks(mentions: pa.Table, wanted: set[str]) -> Iterator[list[tuple[str, list[int]]]]:
@@ -364,37 +373,49 @@ def _document_chunks(mentions: pa.Table, wanted: set[str]) -> Iterator[list[tupl
         yield chunk
 
 
+def _records(mentions: pa.Table, rows: list[int]) -> list[dict[str, Any]]:
+    return mentions.select(list(_COLUMNS)).take(pa.array(rows, pa.int64())).to_pylist()
+
+
+def _mention(row: int, rec: dict[str, Any]) -> Mention:
+    return Mention(row=row, rec=rec, actors=codes(rec["actor_country"]), recipients=codes(rec["recipient_country"]),
+                   back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
+                                              rec["trigger_text"], rec["trigger_start"] or 0),
+                   stems=trigger_stems(rec["trigger_text"]))
+
+
 def _mentions_of(mentions: pa.Table, chunk: list[tuple[str, list[int]]]) -> Iterator[list[Mention]]:
     """The mentions of each document of a chunk, as records (the chunk's rows only)."""
-    rows = [r for _, members in chunk for r in members]
-    recs = mentions.select(list(_COLUMNS)).take(pa.array(rows, pa.int64())).to_pylist()
+    recs = _records(mentions, [r for _, members in chunk for r in members])
     at = 0
     for _, members in chunk:
-        out = []
-        for row, rec in zip(members, recs[at: at + len(members)]):
-            out.append(Mention(
-                row=row, rec=rec, actors=codes(rec["actor_country"]), recipients=codes(rec["recipient_country"]),
-                back_ref=is_back_reference(rec["sentence_text"], rec["sentence_start"] or 0,
-                                           rec["trigger_text"], rec["trigger_start"] or 0),
-                stems=trigger_stems(rec["trigger_text"])))
+        yield [_mention(row, rec) for row, rec in zip(members, recs[at: at + len(members)])]
         at += len(members)
-        yield out
 
 
 def _events_of(mentions: pa.Table, polarities: Sequence[str], rule: Rule) -> Iterator[_Event]:
     """Every event, once: a document's events without a strong key as soon as the document is
-    clustered, the others after the merge across documents."""
+    clustered, the others after the merge across documents (meanwhile only their keys and row
+    numbers are held, not their records)."""
     if missing := [c for c in _COLUMNS if c not in mentions.column_names]:
         raise ValueError(f"mentions table lacks columns: {', '.join(missing)}")
-    pending: list[_Event] = []
+    pending: list[_Pending] = []
     for chunk in _document_chunks(mentions, set(polarities)):
         for doc_mentions in _mentions_of(mentions, chunk):
             for ev in _cluster_document(doc_mentions, rule):
-                if rule.across_documents and _strong_key(ev) is not None:
-                    pending.append(ev)
-                else:
+                key = _strong_key(ev) if rule.across_documents else None
+                if key is None:
                     yield ev
-    yield from _across_documents(pending)
+                else:
+                    pending.append(_Pending(key, [m.row for m in ev.members], ev.back_ref, next(iter(ev.docs))))
+    merged = _across_documents(pending)
+    while batch := list(itertools.islice(merged, PENDING_EVENTS)):
+        records = _records(mentions, [r for rows, _, _ in batch for r in rows])
+        at = 0
+        for rows, back_ref, docs in batch:
+            yield _Event(members=[_mention(r, records[at + i]) for i, r in enumerate(rows)], back_ref=back_ref,
+                         docs=docs)
+            at += len(rows)
 
 
 def event_rows(mentions: pa.Table, run_id: str, extractor_version: str, polarities: Sequence[str], rule: Rule,

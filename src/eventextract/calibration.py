@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources as importlib_resources
 from typing import Any
+from .yamlio import load_yaml
 
 #: event types with a feature of their own (the others share the intercept)
 TYPES = ("ACCUSE", "AGREE", "AID", "ASSAULT", "COERCE", "CONCEDE", "CONSULT", "COOPERATE", "MOBILIZE",
@@ -83,15 +84,13 @@ class Calibration:
 
 def load(path: str | None = None) -> Calibration:
     """The shipped calibration (or the one in ``path``)."""
-    import yaml
-
     if path is None:
         text = importlib_resources.files("eventextract").joinpath("data", "calibration", "confidence.yaml").read_text(
             encoding="utf-8")
     else:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     return Calibration(intercept=float(data["intercept"]), weights={k: float(v) for k, v in data["weights"].items()},
                        version=str(data.get("version", "")), fitted_on=str(data.get("fitted_on", "")),
                        table=tuple(data.get("table") or ()), check=tuple(data.get("check") or ()),

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .yamlio import load_yaml
 
 #: spaCy pipelines tried in order when ``model_name`` is "auto": spaCy's own English pipelines
 #: when the user has installed them, else the PyPI re-upload of en_core_web_sm 3.8.0.
@@ -87,7 +88,7 @@ class Settings:
             except OSError as exc:
                 raise ConfigError("E001", f"cannot read config file {p}: {exc}") from exc
             try:
-                data = tomllib.loads(raw) if p.suffix == ".toml" else (yaml.safe_load(raw) or {})
+                data = tomllib.loads(raw) if p.suffix == ".toml" else (load_yaml(raw) or {})
             except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
                 raise ConfigError("E002", f"config file {p} is not valid: {exc}") from exc
             if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import DataFileError
+from .yamlio import load_yaml
 
 QUAD_CLASSES = ("verbal_cooperation", "material_cooperation", "verbal_conflict", "material_conflict")
 
@@ -61,7 +62,7 @@ class Ontology:
     @classmethod
     def _parse(cls, text: str, where: str) -> "Ontology":
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise DataFileError("E304", f"ontology file {where} is not valid YAML: {exc}") from exc
         if not isinstance(data, dict) or not isinstance(data.get("types"), dict) or "version" not in data:

@@ -107,22 +107,22 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
     stored, with the outcome of its row checks). ``checked``: cache hits come back as Arrow,
     already split by their row checks, instead of as rows. A file that the cache's file index
     serves whole is not read through ingest at all."""
-    from .result_cache import ResultCache, document_key, file_key
+    from .result_cache import ResultCache, document_key, file_keys
     from .validate import validate_rows
 
     cache = ResultCache(settings.cache_dir) if settings.reuse_results else None
     versions = component_versions(settings) if cache is not None else {}
     served: dict[int, list[_DocumentResult]] = {}
     docs: list[tuple[int, Any]] = []  # (file position, document) of the files read through ingest
-    file_keys: dict[int, str] = {}
-    for f, item in enumerate(files):
-        key = file_key(item, settings, versions) if cache is not None else None
+    to_index: dict[int, str] = {}
+    keyed = file_keys(files, settings, versions) if cache is not None else [None] * len(files)
+    for f, (item, key) in enumerate(zip(files, keyed)):
         if key is not None and cache is not None:
             hit = _from_file_index(cache, key, run_id, checked)
             if hit is not None:
                 served[f] = hit
                 continue
-            file_keys[f] = key
+            to_index[f] = key
         docs += [(f, doc) for doc in ingest.with_source_url(
             ingest.read(item, settings.max_doc_chars, settings.ingest_limits()), settings.source_base_url)]
     done: dict[int, _DocumentResult] = {}
@@ -141,7 +141,7 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
                 hit = cache.get(keys[i], run_id)
                 if hit is not None:
                     done[i] = _DocumentResult(hit[0], hit[1], n_words)
-        _index_files(cache, file_keys, docs, keys)
+        _index_files(cache, to_index, docs, keys)
     position = {id(doc): i for i, (_, doc) in enumerate(docs)}
     fresh = [doc for i, (_, doc) in enumerate(docs) if i not in done]
     # the spaCy pipeline and the rules are built only when a document needs analysing (a document
@@ -205,14 +205,13 @@ def needs_analysis(files: Sequence[ingest.InputFile], settings: Settings) -> boo
     """Whether some readable document of ``files`` has no entry in the result cache (always true
     with the cache off): a batch that needs none is only cache reads, which the flow does in its
     own process rather than starting a worker for it. An indexed file is not read through ingest."""
-    from .result_cache import ResultCache, document_key, file_key
+    from .result_cache import ResultCache, document_key, file_keys
 
     if not settings.reuse_results:
         return True
     cache = ResultCache(settings.cache_dir)
     versions = component_versions(settings)
-    for item in files:
-        key = file_key(item, settings, versions)
+    for item, key in zip(files, file_keys(files, settings, versions)):
         listed = cache.file_documents(key) if key is not None else None
         if listed is not None and all(cache.has(doc_key) for doc_key, _ in listed):
             continue
@@ -413,9 +412,17 @@ def aggregate_mentions(mentions: "pa.Table", *, run_id: str,
             rows = []
     parts.append(to_table(rows, "events"))
     events = pa.concat_tables(parts)
+    del parts, rows
+    # sorted column by column, each unsorted column dropped once taken: one copy of the events
+    # table at a time, not two
+    order = pc.sort_indices(events, sort_keys=[("event_id", "ascending")])
+    layout, columns = events.schema, []
+    for name in layout.names:
+        columns.append(events.column(name).take(order))
+        events = events.drop_columns([name])
     col = mentions.schema.get_field_index("event_id")
     return (mentions.set_column(col, mentions.schema.field(col), pa.array(event_ids, pa.string())),
-            events.take(pc.sort_indices(events, sort_keys=[("event_id", "ascending")])))
+            pa.Table.from_arrays(columns, schema=layout))
 
 
 def run(inputs: Sequence[str | Path] | None = None, out_dir: str | Path = "output", *,

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 import pyarrow as pa
-import yaml
+from .yamlio import load_yaml
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -88,7 +88,7 @@ def layout_text() -> str:
 
 @functools.lru_cache(maxsize=1)
 def layout() -> dict[str, Any]:
-    return yaml.safe_load(layout_text())
+    return load_yaml(layout_text())
 
 
 def layout_version() -> str:

@@ -21,6 +21,7 @@ import yaml
 from ..errors import DataFileError
 from .calendar import Calendar
 from .types import Kind, RelSpec
+from ..yamlio import load_yaml
 
 PATTERN_FILE = ("data", "patterns", "dates.yaml")
 
@@ -33,7 +34,7 @@ def load_lexicon() -> dict[str, Any]:
     """The lexicons and relative-expression tables of ``data/patterns/dates.yaml`` (read once)."""
     path = resources.files("eventextract").joinpath(*PATTERN_FILE)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DataFileError("E304", f"date pattern file {path} cannot be read: {exc}") from exc
     required = ("months", "seasons", "parts", "part_words", "relative_previous", "relative_published")

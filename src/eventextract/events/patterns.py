@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import DataFileError
+from ..yamlio import load_yaml
 
 PATTERN_FILE = "data/patterns/triggers.yaml"
 VERB_CONSTRAINTS = frozenset({"prt", "no_prt", "prep", "no_prep", "pobj", "dobj", "no_dobj", "dobj_place", "dobj_person",
@@ -105,7 +106,7 @@ class TriggerSet:
 def parse_patterns(text: str, where: str = "triggers.yaml") -> TriggerSet:
     """Parse a pattern file; malformed files raise DataFileError (E304)."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise DataFileError("E304", f"pattern file {where} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("verbs"), list):
