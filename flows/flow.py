@@ -266,6 +266,21 @@ def prefetch_imports() -> None:
             return  # the step that needs it raises, with its own context
 
 
+#: library modules every run imports after the batches (publishing, checks, caches, card, figures,
+#: and what they import: pyarrow's Parquet and CSV writers, pandas, matplotlib): imported while the
+#: temporary API comes up, when this process would otherwise wait
+WAIT_IMPORTS = ("pyarrow.parquet", "pandas", "matplotlib", "eventextract.publish", "eventextract.validate",
+                "eventextract.release_cache", "eventextract.result_cache", "eventextract.card",
+                "eventextract.figures", "eventextract.changes")
+
+
+def import_while_waiting() -> None:
+    import importlib
+
+    for name in WAIT_IMPORTS:
+        importlib.import_module(name)
+
+
 def start_prefetch() -> threading.Thread:
     thread = threading.Thread(target=prefetch_imports, name="eventextract-prefetch", daemon=True)
     thread.start()
@@ -290,6 +305,7 @@ def one_api(needed: bool, pending: "TemporaryAPI | None" = None) -> Any:
         return
     server = None
     if pending is not None:
+        import_while_waiting()
         url = pending.wait()
     else:
         url = PREFECT_API_URL.value()
