@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import ingest
 from .analyse import analyse, batched, process_documents
 from .config import Settings
-from .records import DocumentResult
+from .records import Document, DocumentResult
 from .resources import Resources, component_versions, load_resources, settings_key
 from .rows import annotation, build_record, document_row, mention_id
 
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from .publish import ReleaseInfo
+    from .result_cache import ResultCache
 
 __all__ = ["BatchManifest", "BatchOutput", "Resources", "Staged", "Validated", "analyse", "annotate", "annotation",
            "assemble", "build_record", "document_row", "finalize", "finalize_tables", "mention_id", "load_resources",
@@ -113,7 +114,7 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
     cache = ResultCache(settings.cache_dir) if settings.reuse_results else None
     versions = component_versions(settings) if cache is not None else {}
     served: dict[int, list[_DocumentResult]] = {}
-    docs: list[tuple[int, Any]] = []  # (file position, document) of the files read through ingest
+    docs: list[tuple[int, Document]] = []  # (file position, document) of the files read through ingest
     to_index: dict[int, str] = {}
     keyed = file_keys(files, settings, versions) if cache is not None else [None] * len(files)
     for f, (item, key) in enumerate(zip(files, keyed)):
@@ -166,7 +167,7 @@ def _document_results(files: Sequence[ingest.InputFile], settings: Settings, run
             yield done[i]
 
 
-def _from_file_index(cache: Any, key: str, run_id: str, checked: bool) -> list[_DocumentResult] | None:
+def _from_file_index(cache: "ResultCache", key: str, run_id: str, checked: bool) -> list[_DocumentResult] | None:
     """Every document of one indexed file from its cache entry, or None when the file is not
     indexed or one of its documents has no readable entry."""
     listed = cache.file_documents(key)
@@ -187,8 +188,10 @@ def _from_file_index(cache: Any, key: str, run_id: str, checked: bool) -> list[_
     return out
 
 
-def _index_files(cache: Any, file_keys: dict[int, str], docs: list[tuple[int, Any]], keys: dict[int, str]) -> None:
-    """Index the files read through ingest whose documents were all read (``ok``)."""
+def _index_files(cache: "ResultCache", to_index: dict[int, str], docs: list[tuple[int, Document]],
+                 keys: dict[int, str]) -> None:
+    """Index the files read through ingest (``to_index``: file position -> file key) whose documents
+    were all read (``ok``, so each has a document key in ``keys``)."""
     listed: dict[int, list[tuple[str, int]]] = {}
     failed: set[int] = set()
     for i, (f, doc) in enumerate(docs):
@@ -196,7 +199,7 @@ def _index_files(cache: Any, file_keys: dict[int, str], docs: list[tuple[int, An
             listed.setdefault(f, []).append((keys[i], len(doc.nlp_text.split())))
         else:
             failed.add(f)
-    for f, key in file_keys.items():
+    for f, key in to_index.items():
         if f in listed and f not in failed:
             cache.put_file(key, listed[f])
 
