@@ -128,12 +128,17 @@ def test_compiled_row_check_accepts_only_what_jsonschema_accepts(table: str, cha
 
 
 @SETTINGS
-@given(strings=st.lists(st.one_of(st.none(), text_st), max_size=30),
-       ints=st.lists(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)), max_size=30))
-def test_csv_columns_format_every_cell_as_csv_cell_does(strings: list, ints: list) -> None:
-    """The CSV export formats strings and integers column by column; each cell is what the
-    value-by-value ``_csv_cell`` gives (formula guard, empty for null)."""
+@given(strings=st.lists(st.one_of(st.none(), text_st, st.sampled_from(publish.FORMULA_STARTS).flatmap(
+           lambda c: text_st.map(lambda t: c + t))), max_size=30),
+       ints=st.lists(st.one_of(st.none(), st.integers(-2**63, 2**63 - 1)), max_size=30),
+       dates=st.lists(st.one_of(st.none(), st.dates()), max_size=30),
+       bools=st.lists(st.one_of(st.none(), st.booleans()), max_size=30))
+def test_csv_columns_format_every_cell_as_csv_cell_does(strings: list, ints: list, dates: list, bools: list) -> None:
+    """The CSV export formats strings, integers, dates and booleans column by column (in Arrow
+    where it can); each cell is what the value-by-value ``_csv_cell`` gives (formula guard, ISO
+    dates, true/false, empty for null)."""
     import pyarrow as pa
 
-    for values, arrow_type in ((strings, pa.string()), (ints, pa.int64())):
+    for values, arrow_type in ((strings, pa.string()), (ints, pa.int64()), (dates, pa.date32()),
+                               (bools, pa.bool_())):
         assert publish._csv_column(pa.array(values, arrow_type)) == [publish._csv_cell(v) for v in values]

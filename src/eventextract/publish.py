@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import __version__, catalog, croissant, figures, schema
@@ -173,12 +174,20 @@ def write_csv(tbl: pa.Table, table: str, path: Path, *, include_lists: bool = Fa
             writer.writerows(zip(*(_csv_column(col) for col in batch.columns)))
 
 
+#: a text cell that a spreadsheet would run as a formula (``FORMULA_STARTS``), as a regular expression
+_FORMULA_START = "^[=+\\-@\t\r]"
+
+
 def _csv_column(col: pa.Array) -> list[str]:
-    """The CSV cells of one column (``_csv_cell`` of each value; strings and integers, most of the
-    cells, formatted without its per-value type dispatch)."""
-    values = col.to_pylist()
+    """The CSV cells of one column (``_csv_cell`` of each value; strings, integers, dates and
+    booleans, most of the cells, formatted in Arrow or without its per-value type dispatch)."""
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-        return ["" if v is None else "'" + v if v.startswith(FORMULA_STARTS) else v for v in values]
+        guarded = pc.if_else(pc.match_substring_regex(col, _FORMULA_START),
+                             pc.binary_join_element_wise("'", col, ""), col)
+        return pc.fill_null(guarded, "").to_pylist()
+    if pa.types.is_date32(col.type) or pa.types.is_boolean(col.type):
+        return pc.fill_null(pc.cast(col, pa.string()), "").to_pylist()
+    values = col.to_pylist()
     if pa.types.is_integer(col.type):
         return ["" if v is None else str(v) for v in values]
     return [_csv_cell(v) for v in values]
