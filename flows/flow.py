@@ -256,14 +256,19 @@ def task_runner(runner: str = "auto", workers: int = 0, dask_address: str | None
 PREFETCH = ("pandas", "great_expectations", "matplotlib.pyplot")
 
 
-def prefetch_imports() -> None:
+def import_modules(names: tuple[str, ...]) -> None:
+    """Import ``names`` in order (ahead of the step that needs them), stopping at one that is missing."""
     import importlib
 
-    for name in PREFETCH:
+    for name in names:
         try:
             importlib.import_module(name)
         except ImportError:
             return  # the step that needs it raises, with its own context
+
+
+def prefetch_imports() -> None:
+    import_modules(PREFETCH)
 
 
 #: library modules every run imports after the batches (publishing, checks, caches, card, figures,
@@ -272,13 +277,6 @@ def prefetch_imports() -> None:
 WAIT_IMPORTS = ("pyarrow.parquet", "pandas", "matplotlib", "eventextract.publish", "eventextract.validate",
                 "eventextract.release_cache", "eventextract.result_cache", "eventextract.card",
                 "eventextract.figures", "eventextract.changes")
-
-
-def import_while_waiting() -> None:
-    import importlib
-
-    for name in WAIT_IMPORTS:
-        importlib.import_module(name)
 
 
 def start_prefetch() -> threading.Thread:
@@ -305,7 +303,7 @@ def one_api(needed: bool, pending: "TemporaryAPI | None" = None) -> Any:
         return
     server = None
     if pending is not None:
-        import_while_waiting()
+        import_modules(WAIT_IMPORTS)
         url = pending.wait()
     else:
         url = PREFECT_API_URL.value()
