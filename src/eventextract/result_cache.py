@@ -77,20 +77,29 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def document_key(document: "Document", settings: "Settings", versions: Mapping[str, str]) -> str:
-    """The cache key of one document's analysis under these settings and components."""
+def _key_parts(settings: "Settings", versions: Mapping[str, str]) -> dict[str, Any]:
+    """What every key of the cache covers besides its document or file: the entry format, the
+    layout, the code digest, the settings (without ``reuse_results``) and the component versions."""
     settings_part = settings.to_public_dict()
     settings_part.pop("reuse_results", None)
-    payload = {
-        "format": CACHE_FORMAT, "layout": schema.layout_version(), "code": code_digest(),
+    return {"format": CACHE_FORMAT, "layout": schema.layout_version(), "code": code_digest(),
+            "settings": settings_part, "versions": dict(sorted(versions.items()))}
+
+
+def _sha256_json(payload: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def document_key(document: "Document", settings: "Settings", versions: Mapping[str, str]) -> str:
+    """The cache key of one document's analysis under these settings and components."""
+    return _sha256_json({
+        **_key_parts(settings, versions),
         "document": {"doc_id": document.doc_id, "path": document.path, "format": document.format,
                      "sha256": document.sha256, "text": hashlib.sha256(document.text.encode("utf-8", "surrogatepass")).hexdigest(),
                      "body_start": document.body_start, "title": document.title, "url": document.url,
                      "published": document.published.isoformat() if document.published else None,
                      "encoding": document.encoding},
-        "settings": settings_part, "versions": dict(sorted(versions.items())),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    })
 
 
 #: distributions whose versions can change what ingest makes of a file's bytes
@@ -112,10 +121,7 @@ def _ingest_versions() -> dict[str, str]:
 
 def file_keys(items: "Sequence[InputFile]", settings: "Settings", versions: Mapping[str, str]) -> list[str | None]:
     """The key of each input file's index entry (None for a file that cannot be read)."""
-    settings_part = settings.to_public_dict()
-    settings_part.pop("reuse_results", None)
-    common = {"format": CACHE_FORMAT, "layout": schema.layout_version(), "code": code_digest(),
-              "settings": settings_part, "versions": dict(sorted(versions.items())), "ingest": _ingest_versions()}
+    common = {**_key_parts(settings, versions), "ingest": _ingest_versions()}
     out: list[str | None] = []
     for item in items:
         try:
@@ -123,8 +129,7 @@ def file_keys(items: "Sequence[InputFile]", settings: "Settings", versions: Mapp
         except OSError:
             out.append(None)
             continue
-        payload = {**common, "file": {"doc_id": item.doc_id, "format": item.format, "sha256": digest}}
-        out.append(hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest())
+        out.append(_sha256_json({**common, "file": {"doc_id": item.doc_id, "format": item.format, "sha256": digest}}))
     return out
 
 
